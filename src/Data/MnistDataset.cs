@@ -1,0 +1,171 @@
+using MnistCnn.Core.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistCnn.Core.Data;
+
+/// <summary>
+/// One MNIST split held in memory as one contiguous uint8 tensor <c>[N, 1, 28, 28]</c> and an int64 label tensor <c>[N]</c>.
+/// Batches are slices of these tensors, converted to float per batch.
+/// </summary>
+public sealed class MnistDataset : IDisposable
+{
+    private readonly Tensor _images;
+    private readonly Tensor _labels;
+    private bool _disposed;
+
+    private MnistDataset(Tensor images, Tensor labels, string source)
+    {
+        _images = images;
+        _labels = labels;
+        Source = source;
+    }
+
+    /// <summary>Number of images.</summary>
+    public int Count => (int)_labels.shape[0];
+
+    /// <summary>Where the data came from (a directory, files, or a description).</summary>
+    public string Source { get; }
+
+    /// <summary>The images, uint8 <c>[N, 1, 28, 28]</c>; owned by this dataset.</summary>
+    internal Tensor Images => ThrowIfDisposed(_images);
+
+    /// <summary>The labels, int64 <c>[N]</c>; owned by this dataset.</summary>
+    internal Tensor Labels => ThrowIfDisposed(_labels);
+
+    /// <summary>
+    /// Loads a split from <paramref name="directory"/>, which holds the standard MNIST file names, raw or <c>.gz</c>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A file is missing, malformed or inconsistent with its partner.</exception>
+    public static MnistDataset Load(string directory, MnistSplit split)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var (imagesFile, labelsFile) = MnistFiles.For(split);
+        string images = MnistFiles.Locate(directory, imagesFile)
+            ?? throw InvalidFile.Create(Path.Combine(directory, imagesFile.Name), $"not found (nor {imagesFile.Name}.gz). Download MNIST with MnistDataset.DownloadAsync(\"{directory}\") or copy the four idx files there.");
+        string labels = MnistFiles.Locate(directory, labelsFile)
+            ?? throw InvalidFile.Create(Path.Combine(directory, labelsFile.Name), $"not found (nor {labelsFile.Name}.gz). Download MNIST with MnistDataset.DownloadAsync(\"{directory}\") or copy the four idx files there.");
+        return FromFiles(images, labels);
+    }
+
+    /// <summary>Loads images and labels from two IDX files (raw or gzip).</summary>
+    /// <exception cref="InvalidDataException">A file is missing, malformed or inconsistent with its partner.</exception>
+    public static MnistDataset FromFiles(string imagesPath, string labelsPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(imagesPath);
+        ArgumentException.ThrowIfNullOrEmpty(labelsPath);
+
+        IdxArray images = IdxReader.Read(imagesPath);
+        int[] d = images.Dimensions;
+        if (images.ElementType != IdxElementType.UnsignedByte || d.Length != 3 || d[1] != MnistFiles.ImageSize || d[2] != MnistFiles.ImageSize)
+        {
+            throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x 28 x 28, found {images.ElementType} of shape {string.Join(" x ", d)}. Is this a labels file?");
+        }
+        IdxArray labels = IdxReader.Read(labelsPath);
+        if (labels.ElementType != IdxElementType.UnsignedByte || labels.Dimensions.Length != 1)
+        {
+            throw InvalidFile.Create(labelsPath, $"expected unsigned-byte labels of shape N, found {labels.ElementType} of shape {string.Join(" x ", labels.Dimensions)}. Is this an images file?");
+        }
+        if (labels.Dimensions[0] != d[0])
+        {
+            throw InvalidFile.Create(labelsPath, $"holds {labels.Dimensions[0]} labels but {imagesPath} holds {d[0]} images; the two files must come from the same split.");
+        }
+        return Create(images.Data, labels.Data, $"{imagesPath} + {labelsPath}", labelsPath);
+    }
+
+    /// <summary>
+    /// Creates a dataset from pixels (N x 28 x 28 bytes, row-major, 0 = background, 255 = ink) and labels (N bytes, 0–9).
+    /// </summary>
+    public static MnistDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels)
+    {
+        const int pixelsPerImage = MnistFiles.ImageSize * MnistFiles.ImageSize;
+        if (labels.Length == 0)
+        {
+            throw new ArgumentException("At least one label is required.", nameof(labels));
+        }
+        if (pixels.Length != (long)labels.Length * pixelsPerImage)
+        {
+            throw new ArgumentException($"{labels.Length} labels need {labels.Length * (long)pixelsPerImage} pixels (28 x 28 each), but {pixels.Length} were given.", nameof(pixels));
+        }
+        return Create(pixels.ToArray(), labels.ToArray(), "memory", null);
+    }
+
+    private static MnistDataset Create(byte[] pixels, byte[] labels, string source, string? labelsPath)
+    {
+        int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(MnistFiles.ClassCount - 1));
+        if (bad >= 0)
+        {
+            string defect = $"label {bad} is {labels[bad]}; MNIST labels must be 0 to 9.";
+            throw labelsPath is null ? new ArgumentException(defect, nameof(labels)) : InvalidFile.Create(labelsPath, defect);
+        }
+
+        TorchRuntime.EnsureLoaded();
+        long n = labels.Length;
+        var images = torch.tensor(pixels, [n, 1, MnistFiles.ImageSize, MnistFiles.ImageSize], dtype: ScalarType.Byte);
+        using var labelBytes = torch.tensor(labels, dtype: ScalarType.Byte);
+        var labelTensor = labelBytes.to(ScalarType.Int64);
+        return new MnistDataset(images, labelTensor, source);
+    }
+
+    /// <summary>
+    /// Downloads the four MNIST files (.gz) into <paramref name="directory"/> from the mirrors in <paramref name="options"/>,
+    /// skipping files already there. Each file is checked against its known size and MD5 before it is accepted.
+    /// </summary>
+    /// <exception cref="MnistDownloadException">Every mirror failed for a file; the message lists each failure.</exception>
+    public static Task DownloadAsync(string directory, MnistDownloadOptions? options = null, IProgress<MnistDownloadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        options ??= new MnistDownloadOptions();
+        options.Validate();
+        return MnistDownloader.Standard.DownloadAsync(directory, options, progress, cancellationToken);
+    }
+
+    /// <summary>A new dataset holding images <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 (a copy), for quick runs.</summary>
+    public MnistDataset Subset(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if ((long)start + count > Count)
+        {
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"start {start} + count {count} exceeds the {Count} images of this dataset.");
+        }
+        return new MnistDataset(Images.narrow(0, start, count).clone(), Labels.narrow(0, start, count).clone(), $"{Source} [{start}..{start + count})");
+    }
+
+    /// <summary>The first <paramref name="count"/> images (or all, if fewer), as a new dataset.</summary>
+    public MnistDataset Take(int count) => Subset(0, Math.Min(count, Count));
+
+    /// <summary>The label of image <paramref name="index"/>.</summary>
+    public int GetLabel(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        return (int)Labels[index].item<long>();
+    }
+
+    /// <summary>The 784 pixels of image <paramref name="index"/>, row-major, 0 = background, 255 = ink.</summary>
+    public byte[] GetPixels(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
+        using var image = Images[index];
+        return image.data<byte>().ToArray();
+    }
+
+    /// <summary>Releases the tensors.</summary>
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            _images.Dispose();
+            _labels.Dispose();
+        }
+    }
+
+    private Tensor ThrowIfDisposed(Tensor t)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return t;
+    }
+}

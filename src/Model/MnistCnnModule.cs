@@ -1,0 +1,168 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace MnistCnn.Core.Model;
+
+/// <summary>
+/// The CNN of the PyTorch MNIST tutorial: three 3x3 convolutions (1→16→32→64, padding 1) each followed by ReLU and
+/// 2x2 max-pooling, then fc1 (576→256) and fc2 (256→10), with no activation between them.
+/// Input <c>[N, 1, 28, 28]</c> floats in [0, 1]; output <c>[N, 10]</c> logits.
+/// Submodules are named as in PyTorch, so <c>state_dict</c> keys match (<c>conv1.weight</c> … <c>fc2.bias</c>).
+/// </summary>
+public sealed class MnistCnnModule : Module<Tensor, Tensor>
+{
+    /// <summary>Side of the square input image.</summary>
+    public const int ImageSize = 28;
+
+    /// <summary>Number of classes (digits).</summary>
+    public const int ClassCount = 10;
+
+    // Field names are the state_dict keys: they must stay equal to the PyTorch model's attribute names.
+#pragma warning disable IDE1006, SA1306
+    private readonly Conv2d conv1;
+    private readonly ReLU relu1;
+    private readonly MaxPool2d maxpool1;
+    private readonly Conv2d conv2;
+    private readonly ReLU relu2;
+    private readonly MaxPool2d maxpool2;
+    private readonly Conv2d conv3;
+    private readonly ReLU relu3;
+    private readonly MaxPool2d maxpool3;
+    private readonly Linear fc1;
+    private readonly Linear fc2;
+#pragma warning restore IDE1006, SA1306
+
+    /// <summary>Creates the model with PyTorch's default initialisation; a <paramref name="seed"/> makes it reproducible.</summary>
+    public MnistCnnModule(long? seed = null)
+        : base(nameof(MnistCnnModule))
+    {
+        TorchRuntime.EnsureLoaded();
+        if (seed is long s)
+        {
+            torch.manual_seed(s);
+        }
+
+        conv1 = Conv2d(1, 16, kernel_size: 3, stride: 1, padding: 1);
+        relu1 = ReLU();
+        maxpool1 = MaxPool2d(kernel_size: 2, stride: 2);
+        conv2 = Conv2d(16, 32, kernel_size: 3, stride: 1, padding: 1);
+        relu2 = ReLU();
+        maxpool2 = MaxPool2d(kernel_size: 2, stride: 2);
+        conv3 = Conv2d(32, 64, kernel_size: 3, stride: 1, padding: 1);
+        relu3 = ReLU();
+        maxpool3 = MaxPool2d(kernel_size: 2, stride: 2);
+        fc1 = Linear(64 * 3 * 3, 256);
+        fc2 = Linear(256, ClassCount);
+        RegisterComponents();
+    }
+
+    /// <summary>The state_dict keys, in order.</summary>
+    public static IReadOnlyList<string> ParameterNames { get; } =
+        ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "conv3.weight", "conv3.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"];
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = maxpool1.call(relu1.call(conv1.call(input)));
+        x = maxpool2.call(relu2.call(conv2.call(x)));
+        x = maxpool3.call(relu3.call(conv3.call(x)));
+        x = x.view(x.size(0), -1);
+        x = fc2.call(fc1.call(x));
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The device the parameters are on.</summary>
+    public Device Device => conv1.weight!.device;
+
+    /// <summary>Moves the parameters to <paramref name="device"/>.</summary>
+    public MnistCnnModule MoveTo(ComputeDevice device)
+    {
+        this.to(DeviceSelector.Resolve(device));
+        return this;
+    }
+
+    /// <summary>
+    /// Saves the weights to <paramref name="path"/> in TorchSharp's format. The file is written beside the target,
+    /// flushed and renamed over it, so an interrupted save never leaves a truncated model behind.
+    /// </summary>
+    public void SaveWeights(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        WeightsFile.WriteAtomically(path, stream => this.save(stream));
+    }
+
+    /// <summary>
+    /// Loads weights saved by <see cref="SaveWeights"/> into this model. The file is read and checked completely
+    /// before any parameter changes, so a bad file leaves the model as it was.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a model of this architecture.</exception>
+    public void LoadWeights(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = WeightsFile.OpenRead(path);
+        LoadWeights(stream, path);
+    }
+
+    /// <summary>Loads weights from a stream holding what <see cref="SaveWeights"/> writes; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a model of this architecture.</exception>
+    public void LoadWeights(Stream stream, string sourceName = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var weights = WeightsFile.ReadTorchSharp(stream, sourceName);
+        try
+        {
+            CopyFrom(weights, sourceName);
+        }
+        finally
+        {
+            foreach (var t in weights.Values)
+            {
+                t.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Creates a model from a weights file.</summary>
+    public static MnistCnnModule FromFile(string path)
+    {
+        var model = new MnistCnnModule();
+        try
+        {
+            model.LoadWeights(path);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies every parameter from <paramref name="weights"/> after checking that names and shapes all match.</summary>
+    internal void CopyFrom(IReadOnlyDictionary<string, Tensor> weights, string sourceName)
+    {
+        var own = state_dict();
+        WeightsFile.CheckCompatible(own.ToDictionary(kv => kv.Key, kv => kv.Value.shape), weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), sourceName);
+        using (torch.no_grad())
+        {
+            foreach (var (name, target) in own)
+            {
+                target.copy_(weights[name]);
+            }
+        }
+    }
+
+    /// <summary>A detached copy of every parameter on the CPU (a real copy, unlike PyTorch's <c>state_dict()</c>).</summary>
+    internal Dictionary<string, Tensor> CloneWeights()
+    {
+        using (torch.no_grad())
+        {
+            return state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone());
+        }
+    }
+}

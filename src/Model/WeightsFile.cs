@@ -1,0 +1,186 @@
+using System.Runtime.InteropServices;
+using MnistCnn.Core.Data;
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MnistCnn.Core.Model;
+
+/// <summary>Atomic writes and validating reads of TorchSharp's module format (as <c>Module.save</c> writes it).</summary>
+internal static class WeightsFile
+{
+    private const int MaxEntries = 256;
+    private const int MaxNameBytes = 1024;
+    private const int MaxRank = 8;
+
+    /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over <paramref name="path"/>.</summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    public static FileStream OpenRead(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"Model file '{path}' not found. Train one with samples/MnistCnn.Train or use DigitClassifier.LoadPretrained().", path, ex);
+        }
+    }
+
+    /// <summary>Reads every tensor of a TorchSharp module file into CPU tensors, checking each length against what remains.</summary>
+    public static Dictionary<string, Tensor> ReadTorchSharp(Stream stream, string source)
+    {
+        var result = new Dictionary<string, Tensor>();
+        try
+        {
+            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            long count = Decode(reader);
+            if (count is <= 0 or > MaxEntries)
+            {
+                throw Bad(source, $"it declares {count} tensors, which no model of this library has; it is not a TorchSharp weights file.");
+            }
+            for (long i = 0; i < count; i++)
+            {
+                int nameLength = Read7BitLength(reader);
+                if (nameLength is <= 0 or > MaxNameBytes)
+                {
+                    throw Bad(source, $"entry {i} has a name of {nameLength} bytes; it is not a TorchSharp weights file.");
+                }
+                string name = Encoding.UTF8.GetString(reader.ReadBytes(nameLength));
+                var type = (ScalarType)Decode(reader);
+                if (type != ScalarType.Float32)
+                {
+                    throw Bad(source, $"tensor '{name}' has element type {type}; this model stores float32.");
+                }
+                long rank = Decode(reader);
+                if (rank is < 0 or > MaxRank)
+                {
+                    throw Bad(source, $"tensor '{name}' declares rank {rank}; the file is damaged.");
+                }
+                var shape = new long[rank];
+                long elements = 1;
+                for (int d = 0; d < rank; d++)
+                {
+                    shape[d] = Decode(reader);
+                    elements *= shape[d];
+                    if (shape[d] < 0 || elements > int.MaxValue / sizeof(float))
+                    {
+                        throw Bad(source, $"tensor '{name}' declares an impossible shape; the file is damaged.");
+                    }
+                }
+                long bytes = elements * sizeof(float);
+                if (stream.CanSeek && bytes > stream.Length - stream.Position)
+                {
+                    throw Bad(source, $"tensor '{name}' needs {bytes} bytes but only {stream.Length - stream.Position} remain; the file is truncated.");
+                }
+                var values = new float[elements];
+                stream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+                var tensor = torch.tensor(values, shape);
+                if (!result.TryAdd(name, tensor))
+                {
+                    tensor.Dispose();
+                    throw Bad(source, $"tensor '{name}' appears twice; the file is damaged.");
+                }
+            }
+            if (stream.CanSeek && stream.Position != stream.Length)
+            {
+                throw Bad(source, $"{stream.Length - stream.Position} unexpected bytes follow the last tensor; the file is damaged or not a weights file.");
+            }
+            return result;
+        }
+        catch (Exception ex) when (ex is EndOfStreamException or DecoderFallbackException or OverflowException)
+        {
+            Dispose(result);
+            throw Bad(source, "it ends early or is not in TorchSharp's format; it is truncated or not a weights file.", ex);
+        }
+        catch
+        {
+            Dispose(result);
+            throw;
+        }
+    }
+
+    /// <summary>Throws <see cref="InvalidDataException"/> listing missing keys, unexpected keys and shape mismatches.</summary>
+    public static void CheckCompatible(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, long[]> actual, string source)
+    {
+        var missing = expected.Keys.Where(k => !actual.ContainsKey(k)).ToList();
+        var unexpected = actual.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var mismatched = expected.Keys.Where(actual.ContainsKey)
+            .Where(k => !expected[k].SequenceEqual(actual[k]))
+            .Select(k => $"{k} is [{string.Join(", ", actual[k])}], expected [{string.Join(", ", expected[k])}]")
+            .ToList();
+        if (missing.Count + unexpected.Count + mismatched.Count == 0)
+        {
+            return;
+        }
+        var parts = new List<string>();
+        if (missing.Count > 0)
+        {
+            parts.Add("missing keys: " + string.Join(", ", missing));
+        }
+        if (unexpected.Count > 0)
+        {
+            parts.Add("unexpected keys: " + string.Join(", ", unexpected));
+        }
+        if (mismatched.Count > 0)
+        {
+            parts.Add("shape mismatches: " + string.Join("; ", mismatched));
+        }
+        throw InvalidFile.Create(source, "not a model of the MnistCnnModule architecture (" + string.Join("; ", parts) + "). Nothing was loaded.");
+    }
+
+    private static InvalidDataException Bad(string source, string defect, Exception? inner = null) => InvalidFile.Create(source, defect + " Nothing was loaded.", inner);
+
+    private static void Dispose(Dictionary<string, Tensor> tensors)
+    {
+        foreach (var t in tensors.Values)
+        {
+            t.Dispose();
+        }
+    }
+
+    /// <summary>TorchSharp's LEB128 encoding of a non-negative integer.</summary>
+    private static long Decode(BinaryReader reader)
+    {
+        long value = 0;
+        for (int shift = 0; shift < 63; shift += 7)
+        {
+            byte b = reader.ReadByte();
+            value |= (long)(b & 0x7f) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return value;
+            }
+        }
+        throw new OverflowException("LEB128 value too long.");
+    }
+
+    private static int Read7BitLength(BinaryReader reader)
+    {
+        long value = Decode(reader);
+        return value > int.MaxValue ? -1 : (int)value;
+    }
+}

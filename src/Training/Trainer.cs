@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Model;
+using MnistCnn.Core.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace MnistCnn.Core.Training;
+
+/// <summary>
+/// Trains an <see cref="MnistCnnModule"/> the way the PyTorch tutorial does: Adam, cross-entropy, shuffled
+/// mini-batches, and an evaluation on the test set after every epoch, followed by the registered callbacks.
+/// </summary>
+public sealed partial class Trainer
+{
+    private readonly MnistCnnModule _model;
+    private readonly ILogger _logger;
+    private readonly List<IEpochCallback> _callbacks = [];
+
+    /// <summary>Creates a trainer for <paramref name="model"/> with <paramref name="options"/> (default: the tutorial's settings).</summary>
+    public Trainer(MnistCnnModule model, TrainerOptions? options = null, ILogger<Trainer>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new TrainerOptions();
+        options.Validate();
+        _model = model;
+        Options = options;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+    }
+
+    /// <summary>The options in force.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>The callbacks, in the order they run after each epoch.</summary>
+    public IReadOnlyList<IEpochCallback> Callbacks => _callbacks;
+
+    /// <summary>Adds a callback; callbacks run in the order added. Returns this trainer.</summary>
+    public Trainer Add(IEpochCallback callback)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        _callbacks.Add(callback);
+        return this;
+    }
+
+    /// <summary>
+    /// Trains on <paramref name="trainSet"/> for <see cref="TrainerOptions.Epochs"/> epochs, evaluating on
+    /// <paramref name="testSet"/> after each. Cancellation is checked between batches: training then stops at once
+    /// and the result holds the epochs completed so far (<see cref="TrainingResult.Cancelled"/> is true).
+    /// </summary>
+    public TrainingResult Fit(MnistDataset trainSet, MnistDataset testSet, IProgress<BatchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(trainSet);
+        ArgumentNullException.ThrowIfNull(testSet);
+
+        var total = Stopwatch.StartNew();
+        Device device = DeviceSelector.Resolve(Options.Device, _logger);
+        _model.to(device);
+
+        var history = new List<EpochMetrics>();
+        bool cancelled = false;
+        string? stopReason = null;
+        var onDevice = new DeviceCopies(trainSet, device);
+        try
+        {
+            using var optimizer = torch.optim.Adam(_model.parameters(), Options.LearningRate);
+            int batchesPerEpoch = (trainSet.Count + Options.BatchSize - 1) / Options.BatchSize;
+            var scheduler = Options.Schedule == LearningRateSchedule.OneCycle
+                ? torch.optim.lr_scheduler.OneCycleLR(optimizer, Options.LearningRate, total_steps: batchesPerEpoch * Options.Epochs, pct_start: 0.25)
+                : null;
+            using var generator = new Generator((ulong)(Options.Seed ?? Random.Shared.NextInt64()), torch.CPU);
+
+            for (int epoch = 1; epoch <= Options.Epochs; epoch++)
+            {
+                var watch = Stopwatch.StartNew();
+                var train = TrainEpoch(epoch, onDevice.Images, onDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
+                if (train is null)
+                {
+                    cancelled = true;
+                    LogCancelled(_logger, epoch);
+                    break;
+                }
+                var test = Evaluate(testSet, device);
+                watch.Stop();
+
+                var metrics = new EpochMetrics(epoch, train.Value.Loss, train.Value.Accuracy, test.Loss, test.Accuracy, watch.Elapsed, trainSet.Count);
+                history.Add(metrics);
+                LogEpoch(_logger, epoch, metrics.TrainLoss, metrics.TrainAccuracy, metrics.TestLoss, metrics.TestAccuracy, watch.Elapsed.TotalSeconds);
+
+                var context = new EpochContext(_model, history, Options.Epochs);
+                foreach (var callback in _callbacks)
+                {
+                    callback.OnEpochEnd(context);
+                }
+                if (context.StopReason is not null)
+                {
+                    stopReason = context.StopReason;
+                    LogStopped(_logger, epoch, stopReason);
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            onDevice.Dispose();
+            _model.eval();
+        }
+
+        foreach (var callback in _callbacks)
+        {
+            callback.OnTrainingEnd(_model, history);
+        }
+        return new TrainingResult(history, cancelled, stopReason, total.Elapsed);
+    }
+
+    /// <summary>Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>.</summary>
+    public (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        return Evaluate(dataset, _model.Device);
+    }
+
+    private (double Loss, double Accuracy) Evaluate(MnistDataset dataset, Device device)
+    {
+        _model.eval();
+        using var inference = torch.inference_mode();
+        using var copies = new DeviceCopies(dataset, device);
+        using var lossSum = torch.zeros(1, ScalarType.Float64, device);
+        using var correct = torch.zeros(1, ScalarType.Int64, device);
+        int n = dataset.Count;
+        for (int start = 0; start < n; start += Options.EvaluationBatchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            int size = Math.Min(Options.EvaluationBatchSize, n - start);
+            var x = copies.Images.narrow(0, start, size).to(ScalarType.Float32).div_(255f);
+            var y = copies.Labels.narrow(0, start, size);
+            var output = _model.call(x);
+            lossSum.add_(F.cross_entropy(output, y, reduction: nn.Reduction.Sum));
+            correct.add_(output.argmax(1).eq(y).sum());
+        }
+        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
+    }
+
+    private (double Loss, double Accuracy)? TrainEpoch(
+        int epoch, Tensor images, Tensor labels, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator,
+        int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
+    {
+        _model.train();
+        long n = images.shape[0];
+        using var order = Options.Shuffle ? torch.randperm(n, generator: generator).to(images.device) : torch.arange(n, device: images.device);
+        using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
+        using var correct = torch.zeros(1, ScalarType.Int64, images.device);
+
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            using var scope = torch.NewDisposeScope();
+            int start = batch * Options.BatchSize;
+            int size = (int)Math.Min(Options.BatchSize, n - start);
+            var indices = order.narrow(0, start, size);
+            var x = images.index_select(0, indices).to(ScalarType.Float32).div_(255f);
+            var y = labels.index_select(0, indices);
+
+            optimizer.zero_grad();
+            var output = _model.call(x);
+            var loss = F.cross_entropy(output, y);
+            loss.backward();
+            optimizer.step();
+            scheduler?.step();
+
+            using (torch.no_grad())
+            {
+                lossSum.add_(loss.detach() * size);
+                correct.add_(output.argmax(1).eq(y).sum());
+            }
+            progress?.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
+        }
+        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
+    }
+
+    /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>
+    private readonly struct DeviceCopies : IDisposable
+    {
+        private readonly bool _owned;
+
+        public DeviceCopies(MnistDataset dataset, Device device)
+        {
+            _owned = dataset.Images.device != device;
+            Images = _owned ? dataset.Images.to(device) : dataset.Images;
+            Labels = _owned ? dataset.Labels.to(device) : dataset.Labels;
+        }
+
+        public Tensor Images { get; }
+
+        public Tensor Labels { get; }
+
+        public void Dispose()
+        {
+            if (_owned)
+            {
+                Images.Dispose();
+                Labels.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Epoch {Epoch}: train loss {TrainLoss:F6}, train accuracy {TrainAccuracy:P2}, test loss {TestLoss:F6}, test accuracy {TestAccuracy:P2}, {Seconds:F2} s")]
+    private static partial void LogEpoch(ILogger logger, int epoch, double trainLoss, double trainAccuracy, double testLoss, double testAccuracy, double seconds);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Training stopped after epoch {Epoch}: {Reason}")]
+    private static partial void LogStopped(ILogger logger, int epoch, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Training cancelled during epoch {Epoch}; returning the epochs completed before it")]
+    private static partial void LogCancelled(ILogger logger, int epoch);
+}
