@@ -93,7 +93,12 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     public void SaveWeights(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        WeightsFile.WriteAtomically(path, stream => this.save(stream));
+        WeightsFile.WriteAtomically(path, stream =>
+        {
+            using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+            this.save(writer);
+            writer.Flush();
+        });
     }
 
     /// <summary>

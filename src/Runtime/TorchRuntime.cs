@@ -29,6 +29,7 @@ internal static class TorchRuntime
 
     private static Exception? TryLoad()
     {
+        NativeMemoryTuning.Apply();
         try
         {
             using var probe = torch.zeros(1);

