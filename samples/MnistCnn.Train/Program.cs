@@ -7,14 +7,14 @@ using MnistCnn.Samples;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model.
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--fast]";
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--fast] [--augment] [--one-cycle]";
 
 try
 {
     var args_ = new SampleArgs(
         args,
         valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output" },
-        flags: new HashSet<string> { "--fast", "--help" });
+        flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--help" });
     if (args_.Has("--help"))
     {
         Console.WriteLine(usage);
@@ -34,7 +34,8 @@ try
         Epochs = args_.GetInt("--epochs", recipe.Epochs, 1, 10_000),
         BatchSize = args_.GetInt("--batch-size", recipe.BatchSize, 1, 60_000),
         LearningRate = args_.GetDouble("--lr", recipe.LearningRate),
-        Schedule = recipe.Schedule,
+        Schedule = args_.Has("--one-cycle") ? LearningRateSchedule.OneCycle : recipe.Schedule,
+        Augment = args_.Has("--augment"),
         Seed = seed,
         Device = ParseDevice(args_.Get("--device")),
     };

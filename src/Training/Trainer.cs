@@ -164,6 +164,10 @@ public sealed partial class Trainer
             int size = (int)Math.Min(Options.BatchSize, n - start);
             var indices = order.narrow(0, start, size);
             var x = images.index_select(0, indices).to(ScalarType.Float32).div_(255f);
+            if (Options.Augment)
+            {
+                x = Augmentation.Apply(x, generator);
+            }
             var y = labels.index_select(0, indices);
 
             optimizer.zero_grad();

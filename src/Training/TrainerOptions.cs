@@ -36,6 +36,12 @@ public sealed class TrainerOptions
     /// <summary>Seed of the shuffling order; with the same seed (and a model created with the same seed), a CPU run repeats exactly. Null: a random seed.</summary>
     public long? Seed { get; init; }
 
+    /// <summary>
+    /// Randomly rotate (±12°), scale (±15%), shift (±1.7 px) and thicken or thin the strokes of each training image.
+    /// Costs accuracy on MNIST's own test set early on, gains robustness on real photos and drawings. Default false.
+    /// </summary>
+    public bool Augment { get; init; }
+
     /// <summary>Where to train. Default <see cref="ComputeDevice.Auto"/>: CUDA, then MPS, then CPU.</summary>
     public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
 

@@ -1,0 +1,382 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace MnistCnn.Core.Imaging;
+
+/// <summary>
+/// Turns a photo, scan or canvas drawing of one digit into what an MNIST-trained model expects, following LeCun's
+/// MNIST procedure: transparency composited onto a contrasting background; grayscale; dark-on-light inverted to
+/// light-on-dark (polarity read from the border); background suppressed; cropped to the ink; thin strokes thickened;
+/// the longer side scaled to 20 px with antialiasing; pasted into 28 x 28 centred by centre of mass; values in [0, 1].
+/// </summary>
+public sealed class DigitImagePreprocessor
+{
+    private const int Box = 20;
+    private const int Size = PreprocessedDigit.Size;
+    private const float MinContrast = 0.12f;
+    private const float TargetStrokeFraction = 0.11f; // MNIST strokes are about 2.2 px of a 20 px box
+
+    private readonly SafeImageDecoder _decoder;
+
+    /// <summary>Creates a preprocessor that decodes with <paramref name="options"/> (default limits when null).</summary>
+    public DigitImagePreprocessor(ImageDecodingOptions? options = null)
+    {
+        Options = options ?? new ImageDecodingOptions();
+        _decoder = new SafeImageDecoder(Options);
+    }
+
+    /// <summary>The decoding limits.</summary>
+    public ImageDecodingOptions Options { get; }
+
+    /// <summary>Decodes and preprocesses an encoded image (PNG, JPEG, BMP or GIF).</summary>
+    /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no digit.</exception>
+    public PreprocessedDigit Process(ReadOnlySpan<byte> encoded, string source = "image")
+    {
+        using var image = _decoder.Decode(encoded, source);
+        return Process(image, source);
+    }
+
+    /// <summary>Reads (up to the size limit), decodes and preprocesses an image stream.</summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
+    public PreprocessedDigit Process(Stream stream, string source = "stream")
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Process(_decoder.ReadBounded(stream, source), source);
+    }
+
+    /// <summary>Reads, decodes and preprocesses an image file.</summary>
+    /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no digit.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public PreprocessedDigit ProcessFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return Process(stream, path);
+    }
+
+    /// <summary>Preprocesses an image already in memory, of any pixel format.</summary>
+    /// <exception cref="DigitImageException">The image shows no digit.</exception>
+    public PreprocessedDigit Process(Image image, string source = "image")
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image is Image<Rgba32> rgba)
+        {
+            return Process(rgba, source);
+        }
+        using var converted = image.CloneAs<Rgba32>();
+        return Process(converted, source);
+    }
+
+    private static PreprocessedDigit Process(Image<Rgba32> image, string source)
+    {
+        int w = image.Width, h = image.Height;
+        var gray = new float[w * h];
+        ToGrayscale(image, gray);
+        float background = Polarize(gray, w, h);
+        float ink = InkLevel(gray, background);
+        if (ink - background < MinContrast)
+        {
+            throw NoDigit(source, $"its contrast is {ink - background:0.00}");
+        }
+        SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
+        if (!TryFindInkBox(gray, w, h, out var box))
+        {
+            throw NoDigit(source, "no ink was found");
+        }
+        float[] crop = Crop(gray, w, box, out int cw, out int ch);
+        crop = ThickenThinStrokes(crop, ref cw, ref ch);
+        return new PreprocessedDigit(CentreByMass(ScaleToBox(crop, cw, ch, out int sw, out int sh), sw, sh));
+    }
+
+    internal static void ToGrayscale(Image<Rgba32> image, float[] gray)
+    {
+        int w = image.Width;
+        bool transparent = false;
+        double opaqueSum = 0, opaqueWeight = 0;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    var p = row[x];
+                    float luma = ((0.299f * p.R) + (0.587f * p.G) + (0.114f * p.B)) / 255f;
+                    gray[(y * w) + x] = luma;
+                    if (p.A < 255)
+                    {
+                        transparent = true;
+                    }
+                    opaqueSum += luma * p.A;
+                    opaqueWeight += p.A;
+                }
+            }
+        });
+        if (!transparent)
+        {
+            return;
+        }
+
+        // Composite onto a background that contrasts with the visible strokes (dark strokes → white paper).
+        float backdrop = opaqueWeight > 0 && opaqueSum / opaqueWeight < 0.5 ? 1f : 0f;
+        image.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < rows.Height; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    float a = row[x].A / 255f;
+                    int i = (y * w) + x;
+                    gray[i] = (a * gray[i]) + ((1 - a) * backdrop);
+                }
+            }
+        });
+    }
+
+    /// <summary>Makes the ink light and the background dark; returns the background level (median of the border).</summary>
+    internal static float Polarize(float[] gray, int w, int h)
+    {
+        int band = Math.Max(1, Math.Min(w, h) / 20);
+        var border = new List<float>(2 * band * (w + h));
+        for (int y = 0; y < h; y++)
+        {
+            bool edgeRow = y < band || y >= h - band;
+            for (int x = 0; x < w; x++)
+            {
+                if (edgeRow || x < band || x >= w - band)
+                {
+                    border.Add(gray[(y * w) + x]);
+                }
+            }
+        }
+        border.Sort();
+        float median = border[border.Count / 2];
+        if (median > 0.5f)
+        {
+            for (int i = 0; i < gray.Length; i++)
+            {
+                gray[i] = 1f - gray[i];
+            }
+            median = 1f - median;
+        }
+        return median;
+    }
+
+    /// <summary>
+    /// The level of full ink: the 90th percentile of the pixels clearly above the background. A digit may cover well
+    /// under 1% of a large canvas, so a percentile over all pixels would find only paper.
+    /// </summary>
+    internal static float InkLevel(float[] values, float background)
+    {
+        // A 1024-bin histogram: exact enough and O(n).
+        Span<int> bins = stackalloc int[1025];
+        float floor = background + 0.05f;
+        int count = 0;
+        foreach (float v in values)
+        {
+            if (v > floor)
+            {
+                bins[(int)(Math.Clamp(v, 0f, 1f) * 1024)]++;
+                count++;
+            }
+        }
+        if (count < 4)
+        {
+            return background;
+        }
+        long target = (long)(0.9f * count);
+        long seen = 0;
+        for (int b = 0; b < bins.Length; b++)
+        {
+            seen += bins[b];
+            if (seen > target)
+            {
+                return b / 1024f;
+            }
+        }
+        return 1f;
+    }
+
+    internal static void SuppressBackground(float[] gray, float floor, float ink)
+    {
+        float scale = 1f / Math.Max(ink - floor, 1e-6f);
+        for (int i = 0; i < gray.Length; i++)
+        {
+            gray[i] = Math.Clamp((gray[i] - floor) * scale, 0f, 1f);
+        }
+    }
+
+    /// <summary>The bounding box of the rows and columns that carry a meaningful share of the ink (specks are ignored).</summary>
+    internal static bool TryFindInkBox(float[] v, int w, int h, out Rectangle box)
+    {
+        var rows = new float[h];
+        var cols = new float[w];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                float p = v[(y * w) + x];
+                rows[y] += p;
+                cols[x] += p;
+            }
+        }
+        float rowCut = 0.02f * rows.Max(), colCut = 0.02f * cols.Max();
+        int top = Array.FindIndex(rows, r => r > rowCut), bottom = Array.FindLastIndex(rows, r => r > rowCut);
+        int left = Array.FindIndex(cols, c => c > colCut), right = Array.FindLastIndex(cols, c => c > colCut);
+        if (top < 0 || left < 0 || rows.Max() <= 0)
+        {
+            box = default;
+            return false;
+        }
+        box = new Rectangle(left, top, right - left + 1, bottom - top + 1);
+        return true;
+    }
+
+    private static float[] Crop(float[] v, int w, Rectangle box, out int cw, out int ch)
+    {
+        cw = box.Width;
+        ch = box.Height;
+        var crop = new float[cw * ch];
+        for (int y = 0; y < ch; y++)
+        {
+            Array.Copy(v, ((box.Y + y) * w) + box.X, crop, y * cw, cw);
+        }
+        return crop;
+    }
+
+    /// <summary>
+    /// Estimates the stroke width as 2·area / boundary length and, when it is much thinner than MNIST's (about 11% of
+    /// the digit's longer side), dilates the ink so that scaling to 20 px does not wash it out.
+    /// </summary>
+    internal static float[] ThickenThinStrokes(float[] v, ref int w, ref int h)
+    {
+        long area = 0, edges = 0;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                bool on = v[(y * w) + x] > 0.5f;
+                if (!on)
+                {
+                    continue;
+                }
+                area++;
+                if (x == 0 || v[(y * w) + x - 1] <= 0.5f) edges++;
+                if (x == w - 1 || v[(y * w) + x + 1] <= 0.5f) edges++;
+                if (y == 0 || v[((y - 1) * w) + x] <= 0.5f) edges++;
+                if (y == h - 1 || v[((y + 1) * w) + x] <= 0.5f) edges++;
+            }
+        }
+        float target = TargetStrokeFraction * Math.Max(w, h);
+        float width = edges == 0 ? 0 : 2f * area / edges;
+        int radius = (int)MathF.Round((target - width) / 2f);
+        if (width >= 0.7f * target || radius < 1)
+        {
+            return v;
+        }
+
+        // Pad by the radius so the dilated strokes keep their ends, then take a separable square max.
+        int pw = w + (2 * radius), ph = h + (2 * radius);
+        var padded = new float[pw * ph];
+        for (int y = 0; y < h; y++)
+        {
+            Array.Copy(v, y * w, padded, ((y + radius) * pw) + radius, w);
+        }
+        var tmp = new float[pw * ph];
+        for (int y = 0; y < ph; y++)
+        {
+            for (int x = 0; x < pw; x++)
+            {
+                float m = 0;
+                for (int k = Math.Max(0, x - radius); k <= Math.Min(pw - 1, x + radius); k++)
+                {
+                    m = Math.Max(m, padded[(y * pw) + k]);
+                }
+                tmp[(y * pw) + x] = m;
+            }
+        }
+        for (int y = 0; y < ph; y++)
+        {
+            for (int x = 0; x < pw; x++)
+            {
+                float m = 0;
+                for (int k = Math.Max(0, y - radius); k <= Math.Min(ph - 1, y + radius); k++)
+                {
+                    m = Math.Max(m, tmp[(k * pw) + x]);
+                }
+                padded[(y * pw) + x] = m;
+            }
+        }
+        w = pw;
+        h = ph;
+        return padded;
+    }
+
+    /// <summary>Scales so the longer side is 20 px, keeping the aspect ratio, with ImageSharp's antialiased resampler.</summary>
+    internal static float[] ScaleToBox(float[] v, int w, int h, out int sw, out int sh)
+    {
+        float factor = (float)Box / Math.Max(w, h);
+        sw = Math.Clamp((int)MathF.Round(w * factor), 1, Box);
+        sh = Math.Clamp((int)MathF.Round(h * factor), 1, Box);
+        using var image = new Image<L16>(w, h);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                image[x, y] = new L16((ushort)(v[(y * w) + x] * 65535f));
+            }
+        }
+        var target = new Size(sw, sh);
+        image.Mutate(c => c.Resize(new ResizeOptions { Size = target, Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic }));
+        var scaled = new float[sw * sh];
+        float max = 0;
+        for (int y = 0; y < sh; y++)
+        {
+            for (int x = 0; x < sw; x++)
+            {
+                float p = Math.Clamp(image[x, y].PackedValue / 65535f, 0f, 1f);
+                scaled[(y * sw) + x] = p;
+                max = Math.Max(max, p);
+            }
+        }
+        if (max > 0)
+        {
+            for (int i = 0; i < scaled.Length; i++)
+            {
+                scaled[i] /= max;
+            }
+        }
+        return scaled;
+    }
+
+    /// <summary>Pastes the box into 28 x 28 so that its centre of mass lands on the centre (kept inside the frame).</summary>
+    internal static float[] CentreByMass(float[] v, int w, int h)
+    {
+        double mass = 0, mx = 0, my = 0;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                float p = v[(y * w) + x];
+                mass += p;
+                mx += p * (x + 0.5);
+                my += p * (y + 0.5);
+            }
+        }
+        int ox = (int)Math.Round((Size / 2.0) - (mass > 0 ? mx / mass : w / 2.0));
+        int oy = (int)Math.Round((Size / 2.0) - (mass > 0 ? my / mass : h / 2.0));
+        ox = Math.Clamp(ox, 0, Size - w);
+        oy = Math.Clamp(oy, 0, Size - h);
+        var result = new float[Size * Size];
+        for (int y = 0; y < h; y++)
+        {
+            Array.Copy(v, y * w, result, ((y + oy) * Size) + ox, w);
+        }
+        return result;
+    }
+
+    private static DigitImageException NoDigit(string source, string why) =>
+        new(DigitImageError.NoDigit, $"{source}: no digit found ({why}); the image looks blank or uniform. Draw or photograph one digit with clear contrast.");
+}

@@ -1,0 +1,118 @@
+using MnistCnn.Core.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using Xunit;
+
+namespace MnistCnn.Core.Tests;
+
+public sealed class PreprocessingTests
+{
+    private static float[] Gray(int w, int h, Func<int, int, float> f) =>
+        Enumerable.Range(0, w * h).Select(i => f(i % w, i / w)).ToArray();
+
+    [Fact]
+    public void Transparent_dark_strokes_are_composited_on_white()
+    {
+        using var image = new Image<Rgba32>(4, 1);
+        image[0, 0] = new Rgba32(0, 0, 0, 255);
+        image[1, 0] = new Rgba32(0, 0, 0, 0);
+        var gray = new float[4];
+        DigitImagePreprocessor.ToGrayscale(image, gray);
+        Assert.Equal(0f, gray[0]);
+        Assert.Equal(1f, gray[1]);
+    }
+
+    [Fact]
+    public void Dark_on_light_is_inverted_light_on_dark_is_kept()
+    {
+        var paper = Gray(10, 10, (x, y) => x == 5 ? 0f : 0.9f);
+        float bg = DigitImagePreprocessor.Polarize(paper, 10, 10);
+        Assert.Equal(0.1f, bg, 3);
+        Assert.Equal(1f, paper[5], 3);
+
+        var board = Gray(10, 10, (x, y) => x == 5 ? 0.9f : 0.1f);
+        Assert.Equal(0.1f, DigitImagePreprocessor.Polarize(board, 10, 10), 3);
+        Assert.Equal(0.9f, board[5], 3);
+    }
+
+    [Fact]
+    public void Background_is_suppressed_to_zero()
+    {
+        var v = new[] { 0.1f, 0.15f, 0.9f };
+        DigitImagePreprocessor.SuppressBackground(v, 0.2f, 0.9f);
+        Assert.Equal([0f, 0f, 1f], v);
+    }
+
+    [Fact]
+    public void Ink_box_ignores_a_faint_speck()
+    {
+        var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);
+        v[(48 * 50) + 48] = 0.1f;
+        Assert.True(DigitImagePreprocessor.TryFindInkBox(v, 50, 50, out var box));
+        Assert.Equal(new Rectangle(10, 5, 10, 35), box);
+    }
+
+    [Fact]
+    public void Thin_strokes_are_thickened_thick_ones_kept()
+    {
+        var thin = Gray(100, 100, (x, y) => x == 50 || y == 50 ? 1f : 0f);
+        int w = 100, h = 100;
+        var thick = DigitImagePreprocessor.ThickenThinStrokes(thin, ref w, ref h);
+        Assert.True(w > 100);
+        Assert.True(thick.Count(p => p > 0.5f) > 5 * thin.Count(p => p > 0.5f));
+
+        var bold = Gray(100, 100, (x, y) => Math.Abs(x - 50) < 6 ? 1f : 0f);
+        w = 100; h = 100;
+        Assert.Same(bold, DigitImagePreprocessor.ThickenThinStrokes(bold, ref w, ref h));
+    }
+
+    [Fact]
+    public void Longer_side_becomes_20_keeping_aspect()
+    {
+        var v = Gray(50, 100, (x, y) => 1f);
+        var scaled = DigitImagePreprocessor.ScaleToBox(v, 50, 100, out int sw, out int sh);
+        Assert.Equal((10, 20), (sw, sh));
+        Assert.Equal(1f, scaled.Max(), 3);
+    }
+
+    [Fact]
+    public void Centre_of_mass_lands_on_the_centre()
+    {
+        var v = Gray(10, 20, (x, y) => 1f);
+        var digit = DigitImagePreprocessor.CentreByMass(v, 10, 20);
+        double mass = digit.Sum(), cx = 0, cy = 0;
+        for (int i = 0; i < digit.Length; i++)
+        {
+            cx += digit[i] * ((i % 28) + 0.5);
+            cy += digit[i] * ((i / 28) + 0.5);
+        }
+        Assert.Equal(14, cx / mass, 1);
+        Assert.Equal(14, cy / mass, 1);
+    }
+
+    [Fact]
+    public void Whole_pipeline_gives_mnist_like_values()
+    {
+        var sample = RealWorldDigits.Generate(1).First(s => s.Style == RealWorldDigits.Style.InkOnPaper && s.Digit == 7);
+        var digit = new DigitImagePreprocessor().Process(sample.Encoded);
+        var pixels = digit.Pixels.ToArray();
+        Assert.Equal(784, pixels.Length);
+        Assert.All(pixels, p => Assert.InRange(p, 0f, 1f));
+        Assert.Equal(1f, pixels.Max(), 3);
+        Assert.True(pixels.Take(28 * 3).All(p => p == 0), "the top rows are background");
+        using var image = digit.ToImage();
+        Assert.Equal(28, image.Width);
+    }
+
+    [Theory]
+    [InlineData(255)]
+    [InlineData(0)]
+    [InlineData(128)]
+    public void Blank_images_are_refused_not_guessed(byte level)
+    {
+        using var image = new Image<Rgba32>(64, 64, new Rgba32(level, level, level));
+        var ex = Assert.Throws<DigitImageException>(() => new DigitImagePreprocessor().Process(image));
+        Assert.Equal(DigitImageError.NoDigit, ex.Error);
+        Assert.Contains("no digit", ex.Message);
+    }
+}
