@@ -1,0 +1,77 @@
+using System.Globalization;
+using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Inference;
+using MnistCnn.Core.Runtime;
+using MnistCnn.Samples;
+
+// Recognises the digit in each image: one line per image on stdout, "<path>\t<digit>\t<confidence>".
+// Diagnostics go to stderr; a bad image is reported there and the rest still run; exit code 1 if any failed.
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+const string usage = "usage: MnistCnn.Predict [--model FILE] [--save-preprocessed DIR] IMAGE...";
+
+try
+{
+    var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help" });
+    if (options.Has("--help"))
+    {
+        Console.WriteLine(usage);
+        return 0;
+    }
+    if (options.Positional.Count == 0)
+    {
+        throw new UsageException("no image given.");
+    }
+    string? saveDir = options.Get("--save-preprocessed");
+    if (saveDir is not null)
+    {
+        Directory.CreateDirectory(saveDir);
+    }
+
+    using var classifier = options.Get("--model") is string modelPath ? DigitClassifier.FromFile(modelPath) : DigitClassifier.LoadPretrained();
+
+    // Preprocess every image (a failure is reported and skipped), then classify them all in batched forward passes.
+    var paths = new List<string>();
+    var digits = new List<PreprocessedDigit>();
+    bool anyFailed = false;
+    foreach (string path in options.Positional)
+    {
+        try
+        {
+            var digit = classifier.Preprocessor.ProcessFile(path);
+            if (saveDir is not null)
+            {
+                digit.SaveAsPng(Path.Combine(saveDir, Path.GetFileNameWithoutExtension(path) + ".28x28.png"));
+            }
+            paths.Add(path);
+            digits.Add(digit);
+        }
+        catch (DigitImageException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            anyFailed = true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"{path}: {ex.Message}");
+            anyFailed = true;
+        }
+    }
+
+    var predictions = classifier.PredictBatch(digits);
+    for (int i = 0; i < paths.Count; i++)
+    {
+        Console.WriteLine($"{paths[i]}\t{predictions[i].Digit}\t{predictions[i].Confidence:0.0000}");
+    }
+    return anyFailed ? 1 : 0;
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"MnistCnn.Predict: {ex.Message}");
+    Console.Error.WriteLine(usage);
+    return 2;
+}
+catch (Exception ex) when (ex is InvalidDataException or IOException or TorchRuntimeException or InvalidOperationException or ArgumentException)
+{
+    Console.Error.WriteLine($"MnistCnn.Predict: {ex.Message.ReplaceLineEndings(" ")}");
+    return 1;
+}
