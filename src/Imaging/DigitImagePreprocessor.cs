@@ -285,33 +285,29 @@ public sealed class DigitImagePreprocessor
             Array.Copy(v, y * w, padded, ((y + radius) * pw) + radius, w);
         }
         var tmp = new float[pw * ph];
-        for (int y = 0; y < ph; y++)
-        {
-            for (int x = 0; x < pw; x++)
-            {
-                float m = 0;
-                for (int k = Math.Max(0, x - radius); k <= Math.Min(pw - 1, x + radius); k++)
-                {
-                    m = Math.Max(m, padded[(y * pw) + k]);
-                }
-                tmp[(y * pw) + x] = m;
-            }
-        }
-        for (int y = 0; y < ph; y++)
-        {
-            for (int x = 0; x < pw; x++)
-            {
-                float m = 0;
-                for (int k = Math.Max(0, y - radius); k <= Math.Min(ph - 1, y + radius); k++)
-                {
-                    m = Math.Max(m, tmp[(k * pw) + x]);
-                }
-                padded[(y * pw) + x] = m;
-            }
-        }
+        MaxFilter(padded, tmp, pw, ph, radius, stepAlong: 1, stepAcross: pw);
+        MaxFilter(tmp, padded, ph, pw, radius, stepAlong: pw, stepAcross: 1);
         w = pw;
         h = ph;
         return padded;
+    }
+
+    /// <summary>A 1-D max filter of half-width <paramref name="radius"/> along every line (rows or columns, by the strides).</summary>
+    private static void MaxFilter(float[] source, float[] target, int length, int lines, int radius, int stepAlong, int stepAcross)
+    {
+        for (int line = 0; line < lines; line++)
+        {
+            int origin = line * stepAcross;
+            for (int i = 0; i < length; i++)
+            {
+                float m = 0;
+                for (int k = Math.Max(0, i - radius); k <= Math.Min(length - 1, i + radius); k++)
+                {
+                    m = Math.Max(m, source[origin + (k * stepAlong)]);
+                }
+                target[origin + (i * stepAlong)] = m;
+            }
+        }
     }
 
     /// <summary>Scales so the longer side is 20 px, keeping the aspect ratio, with ImageSharp's antialiased resampler.</summary>
