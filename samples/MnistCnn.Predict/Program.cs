@@ -1,15 +1,12 @@
-using System.Globalization;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
-using MnistCnn.Core.Runtime;
 using MnistCnn.Samples;
 
 // Recognises the digit in each image: one line per image on stdout, "<path>\t<digit>\t<confidence>".
 // Diagnostics go to stderr; a bad image is reported there and the rest still run; exit code 1 if any failed.
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 const string usage = "usage: MnistCnn.Predict [--model FILE] [--save-preprocessed DIR] IMAGE...";
 
-try
+return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 {
     var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help" });
     if (options.Has("--help"))
@@ -63,15 +60,4 @@ try
         Console.WriteLine($"{paths[i]}\t{predictions[i].Digit}\t{predictions[i].Confidence:0.0000}");
     }
     return anyFailed ? 1 : 0;
-}
-catch (UsageException ex)
-{
-    Console.Error.WriteLine($"MnistCnn.Predict: {ex.Message}");
-    Console.Error.WriteLine(usage);
-    return 2;
-}
-catch (Exception ex) when (ex is InvalidDataException or IOException or TorchRuntimeException or InvalidOperationException or ArgumentException)
-{
-    Console.Error.WriteLine($"MnistCnn.Predict: {ex.Message.ReplaceLineEndings(" ")}");
-    return 1;
-}
+});

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Model;
 using MnistCnn.Core.Runtime;
@@ -6,10 +5,9 @@ using MnistCnn.Core.Training;
 using MnistCnn.Samples;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model.
-CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--fast] [--augment] [--one-cycle]";
 
-try
+return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
 {
     var args_ = new SampleArgs(
         args,
@@ -53,18 +51,7 @@ try
     model.SaveWeights(output);
     Console.Error.WriteLine($"Saved the best model (epoch {best.BestEpoch}) to {output}");
     return 0;
-}
-catch (UsageException ex)
-{
-    Console.Error.WriteLine($"MnistCnn.Train: {ex.Message}");
-    Console.Error.WriteLine(usage);
-    return 2;
-}
-catch (Exception ex) when (ex is InvalidDataException or IOException or TorchRuntimeException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
-{
-    Console.Error.WriteLine($"MnistCnn.Train: {ex.Message.ReplaceLineEndings(" ")}");
-    return 1;
-}
+});
 
 static ComputeDevice ParseDevice(string? text) => text?.ToLowerInvariant() switch
 {

@@ -71,6 +71,9 @@ internal static partial class DeviceSelector
         return ToTorch(chosen);
     }
 
+    /// <summary>TorchSharp's Device has no value equality: compare type and index.</summary>
+    public static bool SameDevice(torch.Device a, torch.Device b) => a.type == b.type && a.index == b.index;
+
     public static torch.Device ToTorch(ComputeDevice device) => device switch
     {
         ComputeDevice.Cuda => torch.CUDA,

@@ -62,7 +62,8 @@ public sealed partial class Trainer
         var history = new List<EpochMetrics>();
         bool cancelled = false;
         string? stopReason = null;
-        var onDevice = new DeviceCopies(trainSet, device);
+        var trainOnDevice = new DeviceCopies(trainSet, device);
+        var testOnDevice = new DeviceCopies(testSet, device);
         try
         {
             using var optimizer = torch.optim.Adam(_model.parameters(), Options.LearningRate);
@@ -75,14 +76,14 @@ public sealed partial class Trainer
             for (int epoch = 1; epoch <= Options.Epochs; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                var train = TrainEpoch(epoch, onDevice.Images, onDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
+                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
                 if (train is null)
                 {
                     cancelled = true;
                     LogCancelled(_logger, epoch);
                     break;
                 }
-                var test = Evaluate(testSet, device);
+                var test = Evaluate(testOnDevice.Images, testOnDevice.Labels);
                 watch.Stop();
 
                 var metrics = new EpochMetrics(epoch, train.Value.Loss, train.Value.Accuracy, test.Loss, test.Accuracy, watch.Elapsed, trainSet.Count);
@@ -104,7 +105,8 @@ public sealed partial class Trainer
         }
         finally
         {
-            onDevice.Dispose();
+            trainOnDevice.Dispose();
+            testOnDevice.Dispose();
             _model.eval();
         }
 
@@ -119,23 +121,23 @@ public sealed partial class Trainer
     public (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        return Evaluate(dataset, _model.Device);
+        using var copies = new DeviceCopies(dataset, _model.Device);
+        return Evaluate(copies.Images, copies.Labels);
     }
 
-    private (double Loss, double Accuracy) Evaluate(MnistDataset dataset, Device device)
+    private (double Loss, double Accuracy) Evaluate(Tensor images, Tensor labels)
     {
         _model.eval();
         using var inference = torch.inference_mode();
-        using var copies = new DeviceCopies(dataset, device);
-        using var lossSum = torch.zeros(1, ScalarType.Float64, device);
-        using var correct = torch.zeros(1, ScalarType.Int64, device);
-        int n = dataset.Count;
-        for (int start = 0; start < n; start += Options.EvaluationBatchSize)
+        using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
+        using var correct = torch.zeros(1, ScalarType.Int64, images.device);
+        long n = images.shape[0];
+        for (long start = 0; start < n; start += Options.EvaluationBatchSize)
         {
             using var scope = torch.NewDisposeScope();
-            int size = Math.Min(Options.EvaluationBatchSize, n - start);
-            var x = copies.Images.narrow(0, start, size).to(ScalarType.Float32).div_(255f);
-            var y = copies.Labels.narrow(0, start, size);
+            long size = Math.Min(Options.EvaluationBatchSize, n - start);
+            var x = ToInputs(images.narrow(0, start, size));
+            var y = labels.narrow(0, start, size);
             var output = _model.call(x);
             lossSum.add_(F.cross_entropy(output, y, reduction: nn.Reduction.Sum));
             correct.add_(output.argmax(1).eq(y).sum());
@@ -163,7 +165,7 @@ public sealed partial class Trainer
             int start = batch * Options.BatchSize;
             int size = (int)Math.Min(Options.BatchSize, n - start);
             var indices = order.narrow(0, start, size);
-            var x = images.index_select(0, indices).to(ScalarType.Float32).div_(255f);
+            var x = ToInputs(images.index_select(0, indices));
             if (Options.Augment)
             {
                 x = Augmentation.Apply(x, generator);
@@ -187,6 +189,9 @@ public sealed partial class Trainer
         return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
     }
 
+    /// <summary>MNIST bytes to the model's input: float32 in [0, 1].</summary>
+    private static Tensor ToInputs(Tensor pixels) => pixels.to(ScalarType.Float32).div_(255f);
+
     /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>
     private readonly struct DeviceCopies : IDisposable
     {
@@ -194,7 +199,7 @@ public sealed partial class Trainer
 
         public DeviceCopies(MnistDataset dataset, Device device)
         {
-            _owned = dataset.Images.device != device;
+            _owned = !DeviceSelector.SameDevice(dataset.Images.device, device);
             Images = _owned ? dataset.Images.to(device) : dataset.Images;
             Labels = _owned ? dataset.Labels.to(device) : dataset.Labels;
         }
