@@ -38,9 +38,8 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
 
     /// <summary>Creates the model with PyTorch's default initialisation; a <paramref name="seed"/> makes it reproducible.</summary>
     public MnistCnnModule(long? seed = null)
-        : base(nameof(MnistCnnModule))
+        : base(LoadRuntimeThen(nameof(MnistCnnModule)))
     {
-        TorchRuntime.EnsureLoaded();
         if (seed is long s)
         {
             torch.manual_seed(s);
@@ -58,6 +57,13 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         fc1 = Linear(64 * 3 * 3, 256);
         fc2 = Linear(256, ClassCount);
         RegisterComponents();
+    }
+
+    // The base constructor already calls into libtorch: check the runtime before it, so a missing backend is explained.
+    private static string LoadRuntimeThen(string name)
+    {
+        TorchRuntime.EnsureLoaded();
+        return name;
     }
 
     /// <summary>The state_dict keys, in order.</summary>
