@@ -5,13 +5,13 @@ using MnistCnn.Core.Training;
 using MnistCnn.Samples;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model.
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--fast] [--augment] [--one-cycle]";
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--fast] [--augment] [--one-cycle]";
 
 return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
 {
     var args_ = new SampleArgs(
         args,
-        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output" },
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth" },
         flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--help" });
     if (args_.Has("--help"))
     {
@@ -50,6 +50,11 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
     Console.WriteLine($"Best Test Accuracy: {result.BestTestAccuracy * 100:F2}%");
     model.SaveWeights(output);
     Console.Error.WriteLine($"Saved the best model (epoch {best.BestEpoch}) to {output}");
+    if (args_.Get("--export-pth") is string pth)
+    {
+        model.SavePyTorch(Path.GetFullPath(pth));
+        Console.Error.WriteLine($"Exported it as a PyTorch state_dict to {Path.GetFullPath(pth)}");
+    }
     return 0;
 });
 

@@ -108,7 +108,37 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Loads weights saved by <see cref="SaveWeights"/> into this model. The file is read and checked completely
+    /// Saves the weights as a PyTorch <c>state_dict</c> (<c>.pth</c>) that the tutorial's <c>MNISTModel</c> accepts with
+    /// <c>model.load_state_dict(torch.load(path))</c>. Written atomically, like <see cref="SaveWeights"/>.
+    /// </summary>
+    public void SavePyTorch(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var weights = CloneWeights();
+        try
+        {
+            WeightsFile.WriteAtomically(path, stream => WeightsFile.WritePyTorch(stream, weights));
+        }
+        finally
+        {
+            WeightsFile.DisposeAll(weights);
+        }
+    }
+
+    /// <summary>
+    /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save(model.state_dict(), path)</c> from the tutorial's
+    /// <c>MNISTModel</c>. Same checks and guarantees as <see cref="LoadWeights(string)"/>, which also accepts such files.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not a state_dict of this architecture.</exception>
+    public void LoadPyTorch(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = WeightsFile.OpenRead(path);
+        CopyAndDispose(WeightsFile.ReadPyTorch(stream, path), path);
+    }
+
+    /// <summary>
+    /// Loads weights saved by <see cref="SaveWeights"/>, or a PyTorch <c>state_dict</c> (recognised by content), into this model. The file is read and checked completely
     /// before any parameter changes, so a bad file leaves the model as it was.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not a model of this architecture.</exception>
@@ -119,23 +149,15 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         LoadWeights(stream, path);
     }
 
-    /// <summary>Loads weights from a stream holding what <see cref="SaveWeights"/> writes; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <summary>
+    /// Loads weights from a seekable stream holding what <see cref="SaveWeights"/> or <see cref="SavePyTorch"/> writes, or a
+    /// PyTorch <c>state_dict</c> (recognised by content); <paramref name="sourceName"/> names it in errors.
+    /// </summary>
     /// <exception cref="InvalidDataException">The stream is not a model of this architecture.</exception>
     public void LoadWeights(Stream stream, string sourceName = "stream")
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var weights = WeightsFile.ReadTorchSharp(stream, sourceName);
-        try
-        {
-            CopyFrom(weights, sourceName);
-        }
-        finally
-        {
-            foreach (var t in weights.Values)
-            {
-                t.Dispose();
-            }
-        }
+        CopyAndDispose(WeightsFile.LooksLikePyTorch(stream) ? WeightsFile.ReadPyTorch(stream, sourceName) : WeightsFile.ReadTorchSharp(stream, sourceName), sourceName);
     }
 
     /// <summary>Creates a model from a weights file.</summary>
@@ -151,6 +173,18 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    private void CopyAndDispose(Dictionary<string, Tensor> weights, string sourceName)
+    {
+        try
+        {
+            CopyFrom(weights, sourceName);
+        }
+        finally
+        {
+            WeightsFile.DisposeAll(weights);
         }
     }
 

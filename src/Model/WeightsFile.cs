@@ -113,21 +113,89 @@ internal static class WeightsFile
         }
         catch (Exception ex) when (ex is EndOfStreamException or DecoderFallbackException or OverflowException)
         {
-            Dispose(result);
+            DisposeAll(result);
             throw Bad(source, "it ends early or is not in TorchSharp's format; it is truncated or not a weights file.", ex);
         }
         catch
         {
-            Dispose(result);
+            DisposeAll(result);
             throw;
         }
+    }
+
+    /// <summary>
+    /// True when <paramref name="stream"/> starts like a file written by PyTorch's <c>torch.save</c>: a zip archive
+    /// (PyTorch 1.6 and later) or a legacy pickle. The stream is left where it was.
+    /// </summary>
+    public static bool LooksLikePyTorch(Stream stream)
+    {
+        long start = stream.Position;
+        Span<byte> head = stackalloc byte[4];
+        int read = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        stream.Position = start;
+        return read == 4 && ((head[0] == (byte)'P' && head[1] == (byte)'K' && head[2] == 3 && head[3] == 4) || head[0] == 0x80);
+    }
+
+    /// <summary>Reads a PyTorch <c>state_dict</c> (<c>torch.save(model.state_dict(), path)</c>) into float32 CPU tensors.</summary>
+    public static Dictionary<string, Tensor> ReadPyTorch(Stream stream, string source)
+    {
+        System.Collections.Hashtable table;
+        try
+        {
+            table = TorchSharp.PyBridge.PyTorchUnpickler.UnpickleStateDict(stream, leaveOpen: true);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Bad(source, $"it is not a PyTorch state_dict that can be read ({ex.GetType().Name}: {ex.Message}). Save one with torch.save(model.state_dict(), path).", ex);
+        }
+
+        var result = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (System.Collections.DictionaryEntry entry in table)
+            {
+                if (entry.Key is not string name || entry.Value is not Tensor tensor)
+                {
+                    throw Bad(source, $"it holds '{entry.Key}' of type {entry.Value?.GetType().Name ?? "null"}, not a tensor; it is not a state_dict. Save one with torch.save(model.state_dict(), path).");
+                }
+                if (!tensor.is_floating_point())
+                {
+                    throw Bad(source, $"tensor '{name}' has element type {tensor.dtype}; weights must be floating point.");
+                }
+                result.Add(name, tensor.dtype == ScalarType.Float32 ? tensor.alias() : tensor.to(ScalarType.Float32));
+            }
+            return result;
+        }
+        catch
+        {
+            DisposeAll(result);
+            throw;
+        }
+        finally
+        {
+            foreach (var value in table.Values)
+            {
+                (value as IDisposable)?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Writes a PyTorch <c>state_dict</c> that <c>torch.load</c> and <c>load_state_dict</c> accept.</summary>
+    public static void WritePyTorch(Stream stream, IDictionary<string, Tensor> stateDict)
+    {
+        var table = new System.Collections.Hashtable();
+        foreach (var (name, tensor) in stateDict)
+        {
+            table[name] = tensor;
+        }
+        TorchSharp.PyBridge.PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true);
     }
 
     /// <summary>Throws <see cref="InvalidDataException"/> listing missing keys, unexpected keys and shape mismatches.</summary>
     public static void CheckCompatible(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, long[]> actual, string source)
     {
         var missing = expected.Keys.Where(k => !actual.ContainsKey(k)).ToList();
-        var unexpected = actual.Keys.Where(k => !expected.ContainsKey(k)).ToList();
+        var unexpected = actual.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var mismatched = expected.Keys.Where(actual.ContainsKey)
             .Where(k => !expected[k].SequenceEqual(actual[k]))
             .Select(k => $"{k} is [{string.Join(", ", actual[k])}], expected [{string.Join(", ", expected[k])}]")
@@ -154,7 +222,7 @@ internal static class WeightsFile
 
     private static InvalidDataException Bad(string source, string defect, Exception? inner = null) => InvalidFile.Create(source, defect + " Nothing was loaded.", inner);
 
-    private static void Dispose(Dictionary<string, Tensor> tensors)
+    public static void DisposeAll(IReadOnlyDictionary<string, Tensor> tensors)
     {
         foreach (var t in tensors.Values)
         {

@@ -70,10 +70,7 @@ public sealed class BestModelCallback : IEpochCallback, IDisposable
         {
             return;
         }
-        foreach (var t in _best.Values)
-        {
-            t.Dispose();
-        }
+        WeightsFile.DisposeAll(_best);
         _best = null;
     }
 }
