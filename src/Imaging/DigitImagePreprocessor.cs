@@ -31,8 +31,9 @@ public sealed class DigitImagePreprocessor
 
     /// <summary>Decodes and preprocesses an encoded image (PNG, JPEG, BMP or GIF).</summary>
     /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no digit.</exception>
-    public PreprocessedDigit Process(ReadOnlySpan<byte> encoded, string source = "image")
+    public PreprocessedDigit Process(byte[] encoded, string source = "image")
     {
+        ArgumentNullException.ThrowIfNull(encoded);
         using var image = _decoder.Decode(encoded, source);
         return Process(image, source);
     }

@@ -59,7 +59,7 @@ internal sealed class SafeImageDecoder
         return buffer.ToArray();
     }
 
-    public Image<Rgba32> Decode(ReadOnlySpan<byte> encoded, string source)
+    public Image<Rgba32> Decode(byte[] encoded, string source)
     {
         if (encoded.Length == 0)
         {
@@ -84,7 +84,7 @@ internal sealed class SafeImageDecoder
             CheckJpegComplete(encoded, source);
         }
 
-        byte[] bytes = encoded.ToArray();
+        byte[] bytes = encoded;
         try
         {
             var info = Image.Identify(_configuration, bytes, out _)

@@ -225,6 +225,65 @@ public sealed class HostileImageTests
         Assert.Equal(1f, digit.Pixels.ToArray().Max(), 3);
     }
 
+    private static byte[] Chunk(string type, byte[] data)
+    {
+        var chunk = new byte[12 + data.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), Crc32(chunk.AsSpan(4, 4 + data.Length)));
+        return chunk;
+    }
+
+    private static void AssertBounded(byte[] encoded, string name)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var digit = Preprocessor.Process(encoded, name);
+        Assert.Equal(784, digit.Pixels.Length);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.True(allocated < 8L << 20, $"{name}: allocated {allocated} bytes to decode {encoded.Length}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"{name}: took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void Png_with_a_zlib_bomb_icc_profile_is_decoded_without_inflating_it()
+    {
+        // An iCCP chunk whose zlib stream inflates to 256 MB, inserted after IHDR of a real digit PNG.
+        byte[] png = RealWorldDigits.Generate(1).First(s => s.Extension == ".png" && s.Digit == 4).Encoded;
+        using var compressed = new MemoryStream();
+        using (var z = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+        {
+            var zeros = new byte[1 << 20];
+            for (int i = 0; i < 256; i++)
+            {
+                z.Write(zeros);
+            }
+        }
+        byte[] iccp = Chunk("iCCP", [.. "bomb"u8, 0, 0, .. compressed.ToArray()]);
+        byte[] bomb = [.. png[..33], .. iccp, .. png[33..]];
+        AssertBounded(bomb, "icc-bomb.png");
+    }
+
+    [Fact]
+    public void Jpeg_with_a_16_MB_icc_profile_is_decoded_without_reading_it()
+    {
+        byte[] jpeg = RealWorldDigits.Generate(1).First(s => s.Extension == ".jpg").Encoded;
+        using var ms = new MemoryStream();
+        ms.Write(jpeg, 0, 2); // SOI
+        var payload = new byte[65000];
+        for (int i = 0; i < 250; i++)
+        {
+            int length = 2 + 14 + payload.Length;
+            ms.Write([0xFF, 0xE2, (byte)(length >> 8), (byte)length]);
+            ms.Write("ICC_PROFILE\0"u8);
+            ms.Write([(byte)(i + 1), 250]);
+            ms.Write(payload);
+        }
+        ms.Write(jpeg, 2, jpeg.Length - 2);
+        AssertBounded(ms.ToArray(), "icc.jpg");
+    }
+
     [Fact]
     public void Oversized_stream_is_refused_without_reading_it_all()
     {
