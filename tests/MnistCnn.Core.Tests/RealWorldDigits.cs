@@ -13,6 +13,9 @@ internal static class RealWorldDigits
 {
     private static readonly (double X, double Y)[][][] Strokes = BuildStrokes();
 
+    /// <summary>The pen strokes of <paramref name="digit"/> in a unit box (x right, y down).</summary>
+    public static IReadOnlyList<(double X, double Y)[]> StrokesOf(int digit) => Strokes[digit];
+
     public enum Style { InkOnPaper, ChalkOnBoard, TransparentCanvas, JpegPhoto, SmallOffCentre, ThinPen }
 
     public sealed record Sample(int Digit, Style Style, string Extension, byte[] Encoded);
