@@ -1,18 +1,21 @@
 using MnistCnn.Core.Data;
+using MnistCnn.Core.Inference;
 using MnistCnn.Core.Model;
 using MnistCnn.Core.Runtime;
 using MnistCnn.Core.Training;
 using MnistCnn.Samples;
+using Spectre.Console;
 
-// The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model.
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--fast] [--augment] [--one-cycle]";
+// The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model,
+// and write its training curves, confusion matrix, misclassified digits and metrics beside it.
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--train-limit N] [--no-plots] [--fast] [--augment] [--one-cycle]";
 
 return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
 {
     var args_ = new SampleArgs(
         args,
-        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth" },
-        flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--help" });
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--train-limit" },
+        flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--no-plots", "--help" });
     if (args_.Has("--help"))
     {
         Console.WriteLine(usage);
@@ -27,6 +30,7 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
     string output = Path.GetFullPath(args_.Get("--output") ?? "mnist-cnn.bin");
     var recipe = args_.Has("--fast") ? TrainerOptions.Fast() : new TrainerOptions();
     long? seed = args_.Get("--seed") is null ? null : args_.GetInt("--seed", 0, 0, int.MaxValue);
+    int trainLimit = args_.GetInt("--train-limit", 60_000, 1, 60_000);
     var options = new TrainerOptions
     {
         Epochs = args_.GetInt("--epochs", recipe.Epochs, 1, 10_000),
@@ -39,13 +43,46 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
     };
 
     await EnsureMnistAsync(dataDir);
-    using var trainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
+    using var fullTrainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
+    using var trainSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : fullTrainSet.Take(fullTrainSet.Count);
     using var testSet = MnistDataset.Load(dataDir, MnistSplit.Test);
 
     using var model = new MnistCnnModule(seed);
     using var best = new BestModelCallback();
-    var trainer = new Trainer(model, options).Add(new ConsoleLines()).Add(best);
-    var result = trainer.Fit(trainSet, testSet);
+    var lines = new ConsoleLines();
+    var trainer = new Trainer(model, options).Add(lines).Add(best);
+
+    // A live progress bar on a terminal; the plain lines alone when stdout is redirected, so logs stay clean.
+    TrainingResult result;
+    // (Spectre's own detection also requires stderr to be a terminal; stdout is what matters here.)
+    if (!Console.IsOutputRedirected)
+    {
+        var terminal = AnsiConsole.Create(new AnsiConsoleSettings { Interactive = InteractionSupport.Yes, Out = new AnsiConsoleOutput(Console.Out) });
+        result = terminal.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask("Epoch 1", maxValue: 1);
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                lines.Write = text => terminal.WriteLine(text);
+                var progress = new InlineProgress<BatchProgress>(p =>
+                {
+                    if (p.Batch == 1)
+                    {
+                        started.Restart();
+                    }
+                    task.MaxValue = p.BatchCount;
+                    task.Value = p.Batch;
+                    task.Description = $"Epoch {p.Epoch}/{options.Epochs}  loss {p.MeanLoss:F4}  {p.Images / Math.Max(started.Elapsed.TotalSeconds, 1e-3):N0} images/s";
+                });
+                return trainer.Fit(trainSet, testSet, progress);
+            });
+    }
+    else
+    {
+        result = trainer.Fit(trainSet, testSet);
+    }
 
     Console.WriteLine($"Best Test Accuracy: {result.BestTestAccuracy * 100:F2}%");
     model.SaveWeights(output);
@@ -55,6 +92,14 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
         model.SavePyTorch(Path.GetFullPath(pth));
         Console.Error.WriteLine($"Exported it as a PyTorch state_dict to {Path.GetFullPath(pth)}");
     }
+
+    var written = new List<string>(TrainingReport.WriteMetrics(output, result));
+    if (!args_.Has("--no-plots"))
+    {
+        using var classifier = new DigitClassifier(model);
+        written.AddRange(TrainingReport.WritePictures(output, result, classifier, testSet));
+    }
+    Console.Error.WriteLine("Wrote " + string.Join(", ", written.Select(Path.GetFileName)));
     return 0;
 });
 
@@ -97,11 +142,19 @@ static async Task EnsureMnistAsync(string dataDir)
 /// <summary>Prints the tutorial's two lines and an epoch-time line after each epoch.</summary>
 internal sealed class ConsoleLines : IEpochCallback
 {
+    public Action<string> Write { get; set; } = Console.WriteLine;
+
     public void OnEpochEnd(EpochContext context)
     {
         var m = context.Metrics;
-        Console.WriteLine($"Train Epoch: {m.Epoch} \tLoss: {m.TrainLoss:F6} \tAccuracy: {m.TrainAccuracy * 100:F2}%");
-        Console.WriteLine($"Test Loss: {m.TestLoss:F6} \tAccuracy: {m.TestAccuracy * 100:F2}%");
-        Console.WriteLine($"Epoch time: {m.Duration.TotalSeconds:F2} s ({m.ImagesPerSecond:F0} images/s)");
+        Write($"Train Epoch: {m.Epoch} \tLoss: {m.TrainLoss:F6} \tAccuracy: {m.TrainAccuracy * 100:F2}%");
+        Write($"Test Loss: {m.TestLoss:F6} \tAccuracy: {m.TestAccuracy * 100:F2}%");
+        Write($"Epoch time: {m.Duration.TotalSeconds:F2} s ({m.ImagesPerSecond:F0} images/s)");
     }
+}
+
+/// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

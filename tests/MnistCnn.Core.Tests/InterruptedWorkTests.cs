@@ -11,9 +11,7 @@ namespace MnistCnn.Core.Tests;
 /// <summary>Kills a real process while it writes a model or downloads MNIST, and checks what it leaves behind.</summary>
 public sealed class InterruptedWorkTests(ITestOutputHelper output) : IDisposable
 {
-    private static readonly string Helper = Path.Combine(
-        AppContext.BaseDirectory.Replace("MnistCnn.Core.Tests", "MnistCnn.Core.CrashHelper", StringComparison.Ordinal),
-        "MnistCnn.Core.CrashHelper.dll");
+    private static readonly string Helper = Built.Dll("tests", "MnistCnn.Core.CrashHelper");
 
     private readonly TempDir _dir = new();
 

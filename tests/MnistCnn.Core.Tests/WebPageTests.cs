@@ -16,7 +16,7 @@ public sealed class WebSample : IDisposable
 
     public WebSample()
     {
-        string dll = Path.Combine(AppContext.BaseDirectory.Replace(Path.Combine("tests", "MnistCnn.Core.Tests"), Path.Combine("samples", "MnistCnn.Web"), StringComparison.Ordinal), "MnistCnn.Web.dll");
+        string dll = Built.Dll("samples", "MnistCnn.Web");
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException("web sample not built", dll);
