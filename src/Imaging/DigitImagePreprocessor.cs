@@ -17,6 +17,9 @@ public sealed class DigitImagePreprocessor
     private const float MinContrast = 0.12f;
     private const float TargetStrokeFraction = 0.11f; // MNIST strokes are about 2.2 px of a 20 px box
 
+    // A 20 px resize is too small to gain from ImageSharp's parallel row processing; the thread hand-offs cost more.
+    private static readonly Configuration SingleThreaded = new() { MaxDegreeOfParallelism = 1 };
+
     private readonly SafeImageDecoder _decoder;
 
     /// <summary>Creates a preprocessor that decodes with <paramref name="options"/> (default limits when null).</summary>
@@ -94,23 +97,29 @@ public sealed class DigitImagePreprocessor
     {
         int w = image.Width;
         bool transparent = false;
-        double opaqueSum = 0, opaqueWeight = 0;
+        long opaqueSum = 0, opaqueWeight = 0;
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < rows.Height; y++)
             {
                 var row = rows.GetRowSpan(y);
+                var target = gray.AsSpan(y * w, w);
                 for (int x = 0; x < row.Length; x++)
                 {
                     var p = row[x];
-                    float luma = ((0.299f * p.R) + (0.587f * p.G) + (0.114f * p.B)) / 255f;
-                    gray[(y * w) + x] = luma;
-                    if (p.A < 255)
+                    int luma = (299 * p.R) + (587 * p.G) + (114 * p.B); // 0 .. 255,000
+                    target[x] = luma * (1f / 255_000f);
+                    if (p.A != 255)
                     {
                         transparent = true;
+                        opaqueSum += (long)luma * p.A;
+                        opaqueWeight += p.A;
                     }
-                    opaqueSum += luma * p.A;
-                    opaqueWeight += p.A;
+                    else
+                    {
+                        opaqueSum += luma * 255L;
+                        opaqueWeight += 255;
+                    }
                 }
             }
         });
@@ -120,17 +129,17 @@ public sealed class DigitImagePreprocessor
         }
 
         // Composite onto a background that contrasts with the visible strokes (dark strokes → white paper).
-        float backdrop = opaqueWeight > 0 && opaqueSum / opaqueWeight < 0.5 ? 1f : 0f;
+        float backdrop = opaqueWeight > 0 && opaqueSum / (double)opaqueWeight < 127_500 ? 1f : 0f;
         image.ProcessPixelRows(rows =>
         {
             for (int y = 0; y < rows.Height; y++)
             {
                 var row = rows.GetRowSpan(y);
+                var target = gray.AsSpan(y * w, w);
                 for (int x = 0; x < row.Length; x++)
                 {
-                    float a = row[x].A / 255f;
-                    int i = (y * w) + x;
-                    gray[i] = (a * gray[i]) + ((1 - a) * backdrop);
+                    float a = row[x].A * (1f / 255f);
+                    target[x] = (a * target[x]) + ((1 - a) * backdrop);
                 }
             }
         });
@@ -140,20 +149,22 @@ public sealed class DigitImagePreprocessor
     internal static float Polarize(float[] gray, int w, int h)
     {
         int band = Math.Max(1, Math.Min(w, h) / 20);
-        var border = new List<float>(2 * band * (w + h));
+        Span<int> bins = stackalloc int[HistogramBins + 1];
+        int count = 0;
         for (int y = 0; y < h; y++)
         {
             bool edgeRow = y < band || y >= h - band;
+            int row = y * w;
             for (int x = 0; x < w; x++)
             {
                 if (edgeRow || x < band || x >= w - band)
                 {
-                    border.Add(gray[(y * w) + x]);
+                    bins[Bin(gray[row + x])]++;
+                    count++;
                 }
             }
         }
-        border.Sort();
-        float median = border[border.Count / 2];
+        float median = Quantile(bins, count, 0.5f);
         if (median > 0.5f)
         {
             for (int i = 0; i < gray.Length; i++)
@@ -165,39 +176,44 @@ public sealed class DigitImagePreprocessor
         return median;
     }
 
-    /// <summary>
-    /// The level of full ink: the 90th percentile of the pixels clearly above the background. A digit may cover well
-    /// under 1% of a large canvas, so a percentile over all pixels would find only paper.
-    /// </summary>
-    internal static float InkLevel(float[] values, float background)
+    private const int HistogramBins = 1024;
+
+    private static int Bin(float v) => (int)(Math.Clamp(v, 0f, 1f) * HistogramBins);
+
+    /// <summary>The value below which a fraction <paramref name="q"/> of the <paramref name="count"/> histogrammed values lie.</summary>
+    private static float Quantile(ReadOnlySpan<int> bins, int count, float q)
     {
-        // A 1024-bin histogram: exact enough and O(n).
-        Span<int> bins = stackalloc int[1025];
-        float floor = background + 0.05f;
-        int count = 0;
-        foreach (float v in values)
-        {
-            if (v > floor)
-            {
-                bins[(int)(Math.Clamp(v, 0f, 1f) * 1024)]++;
-                count++;
-            }
-        }
-        if (count < 4)
-        {
-            return background;
-        }
-        long target = (long)(0.9f * count);
+        long target = (long)(q * count);
         long seen = 0;
         for (int b = 0; b < bins.Length; b++)
         {
             seen += bins[b];
             if (seen > target)
             {
-                return b / 1024f;
+                return (float)b / HistogramBins;
             }
         }
         return 1f;
+    }
+
+    /// <summary>
+    /// The level of full ink: the 90th percentile of the pixels clearly above the background. A digit may cover well
+    /// under 1% of a large canvas, so a percentile over all pixels would find only paper.
+    /// </summary>
+    internal static float InkLevel(float[] values, float background)
+    {
+        Span<int> bins = stackalloc int[HistogramBins + 1];
+        float floor = background + 0.05f;
+        int count = 0;
+        foreach (float v in values)
+        {
+            if (v > floor)
+            {
+                bins[Bin(v)]++;
+                count++;
+            }
+        }
+        return count < 4 ? background : Quantile(bins, count, 0.9f);
     }
 
     internal static void SuppressBackground(float[] gray, float floor, float ink)
@@ -216,23 +232,36 @@ public sealed class DigitImagePreprocessor
         var cols = new float[w];
         for (int y = 0; y < h; y++)
         {
-            for (int x = 0; x < w; x++)
+            var row = v.AsSpan(y * w, w);
+            float sum = 0;
+            for (int x = 0; x < row.Length; x++)
             {
-                float p = v[(y * w) + x];
-                rows[y] += p;
-                cols[x] += p;
+                sum += row[x];
+                cols[x] += row[x];
             }
+            rows[y] = sum;
         }
-        float rowCut = 0.02f * rows.Max(), colCut = 0.02f * cols.Max();
-        int top = Array.FindIndex(rows, r => r > rowCut), bottom = Array.FindLastIndex(rows, r => r > rowCut);
-        int left = Array.FindIndex(cols, c => c > colCut), right = Array.FindLastIndex(cols, c => c > colCut);
-        if (top < 0 || left < 0 || rows.Max() <= 0)
+        float rowMax = MaxOf(rows), colMax = MaxOf(cols);
+        if (rowMax <= 0)
         {
             box = default;
             return false;
         }
+        float rowCut = 0.02f * rowMax, colCut = 0.02f * colMax;
+        int top = Array.FindIndex(rows, r => r > rowCut), bottom = Array.FindLastIndex(rows, r => r > rowCut);
+        int left = Array.FindIndex(cols, c => c > colCut), right = Array.FindLastIndex(cols, c => c > colCut);
         box = new Rectangle(left, top, right - left + 1, bottom - top + 1);
         return true;
+    }
+
+    private static float MaxOf(float[] values)
+    {
+        float max = 0;
+        foreach (float v in values)
+        {
+            max = Math.Max(max, v);
+        }
+        return max;
     }
 
     private static float[] Crop(float[] v, int w, Rectangle box, out int cw, out int ch)
@@ -317,26 +346,23 @@ public sealed class DigitImagePreprocessor
         float factor = (float)Box / Math.Max(w, h);
         sw = Math.Clamp((int)MathF.Round(w * factor), 1, Box);
         sh = Math.Clamp((int)MathF.Round(h * factor), 1, Box);
-        using var image = new Image<L16>(w, h);
-        for (int y = 0; y < h; y++)
+        var source = new L16[w * h];
+        for (int i = 0; i < source.Length; i++)
         {
-            for (int x = 0; x < w; x++)
-            {
-                image[x, y] = new L16((ushort)(v[(y * w) + x] * 65535f));
-            }
+            source[i] = new L16((ushort)(v[i] * 65535f));
         }
+        using var image = Image.LoadPixelData<L16>(SingleThreaded, source, w, h);
         var target = new Size(sw, sh);
         image.Mutate(c => c.Resize(new ResizeOptions { Size = target, Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic }));
+        var resized = new L16[sw * sh];
+        image.CopyPixelDataTo(resized);
         var scaled = new float[sw * sh];
         float max = 0;
-        for (int y = 0; y < sh; y++)
+        for (int i = 0; i < scaled.Length; i++)
         {
-            for (int x = 0; x < sw; x++)
-            {
-                float p = Math.Clamp(image[x, y].PackedValue / 65535f, 0f, 1f);
-                scaled[(y * sw) + x] = p;
-                max = Math.Max(max, p);
-            }
+            float p = resized[i].PackedValue / 65535f;
+            scaled[i] = p;
+            max = Math.Max(max, p);
         }
         if (max > 0)
         {

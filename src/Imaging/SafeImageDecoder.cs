@@ -32,6 +32,7 @@ internal sealed class SafeImageDecoder
                 AllocationLimitMegabytes = (int)Math.Clamp(options.MaxPixels * 16 / (1 << 20) + 64, 64, 4096),
             }),
             PreferContiguousImageBuffers = true,
+            MaxDegreeOfParallelism = 1, // images are small, and a server decodes many at once
         };
         _configuration.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
         _configuration.ImageFormatsManager.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });

