@@ -148,7 +148,21 @@ public sealed class WebPageTests(WebSample web, ITestOutputHelper output) : ICla
 {
     private static readonly string Screenshots = Path.Combine(Repo.Root, "tests", "MnistCnn.Core.Tests", "TestResults", "screenshots");
 
-    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright) => await playwright.Chromium.LaunchAsync(new()
+    private static async Task<IBrowser> LaunchAsync(IPlaywright playwright)
+    {
+        const string chromium = "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            if (Environment.GetEnvironmentVariable("CI") == "true")
+            {
+                Assert.Fail($"CI must install Debian's chromium ({chromium} is missing).");
+            }
+            throw new Exception($"$XunitDynamicSkip${chromium} is missing: apt-get install chromium to run the browser tests.");
+        }
+        return await Launch(playwright);
+    }
+
+    private static async Task<IBrowser> Launch(IPlaywright playwright) => await playwright.Chromium.LaunchAsync(new()
     {
         ExecutablePath = "/usr/bin/chromium",
         Headless = true,
