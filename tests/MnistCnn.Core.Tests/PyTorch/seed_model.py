@@ -1,4 +1,5 @@
-"""The tutorial's model, exactly as the seed defines it, and an MNIST idx reader (numpy only)."""
+"""The tutorial's model, line for line as the seed defines it, and an MNIST idx reader (numpy only).
+Shared by the interop fixture scripts here and the benchmark harness (tests/MnistCnn.Core.Benchmarks)."""
 import numpy as np
 import torch
 import torch.nn as nn
@@ -20,11 +21,19 @@ class MNISTModel(nn.Module):
         self.fc2 = nn.Linear(256, 10)
 
     def forward(self, x):
-        x = self.maxpool1(self.relu1(self.conv1(x)))
-        x = self.maxpool2(self.relu2(self.conv2(x)))
-        x = self.maxpool3(self.relu3(self.conv3(x)))
+        x = self.conv1(x)
+        x = self.relu1(x)
+        x = self.maxpool1(x)
+        x = self.conv2(x)
+        x = self.relu2(x)
+        x = self.maxpool2(x)
+        x = self.conv3(x)
+        x = self.relu3(x)
+        x = self.maxpool3(x)
         x = x.view(x.size(0), -1)
-        return self.fc2(self.fc1(x))
+        x = self.fc1(x)
+        x = self.fc2(x)
+        return x
 
 
 def read_idx(path):
