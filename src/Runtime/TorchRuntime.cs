@@ -41,9 +41,12 @@ internal static class TorchRuntime
         }
     }
 
-    internal static TorchRuntimeException Explain(Exception failure)
+    internal static TorchRuntimeException Explain(Exception failure) => Explain(failure, OperatingSystem.IsLinux() ? LoaderError() : null);
+
+    internal static TorchRuntimeException Explain(Exception failure, string? loaderError)
     {
-        string trace = Flatten(failure);
+        // TorchSharp's own message blames a missing backend whatever the cause; the loader's error names the real one.
+        string trace = Flatten(failure) + " | " + loaderError;
         string message;
         if (trace.Contains("GLIBCXX_", StringComparison.Ordinal))
         {
@@ -63,6 +66,30 @@ internal static class TorchRuntime
                 + "Check that your application references TorchSharp-cpu 0.107.0 or a CUDA package for this platform (linux-x64, win-x64 or osx-arm64).";
         }
         return new TorchRuntimeException(message, failure);
+    }
+
+    /// <summary>What the dynamic loader says about the application's copy of libLibTorchSharp.so, if it refuses it.</summary>
+    private static string? LoaderError()
+    {
+        string[] candidates =
+        [
+            Path.Combine(AppContext.BaseDirectory, "runtimes", System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier, "native", "libLibTorchSharp.so"),
+            Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so"),
+            Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so"),
+        ];
+        foreach (string path in candidates.Where(File.Exists))
+        {
+            try
+            {
+                System.Runtime.InteropServices.NativeLibrary.Free(System.Runtime.InteropServices.NativeLibrary.Load(path));
+                return null;
+            }
+            catch (DllNotFoundException ex)
+            {
+                return ex.Message;
+            }
+        }
+        return null;
     }
 
     private static string Flatten(Exception ex)

@@ -98,6 +98,23 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         Assert.Contains("epochs=10 best=0.9", printed);
         Assert.Contains("pretrained digit=7", printed);
         Assert.Matches(@"trained digit=\d confidence=", printed);
+
+        // The package's buildTransitive step patched the consumer's own copy (TorchSharp would not load here otherwise).
+        string copy = Directory.GetFiles(Path.Combine(app, "bin"), "libLibTorchSharp.so", SearchOption.AllDirectories).First();
+        bool needed = !Build.ElfVersionPatcher.DefinesVersion(File.ReadAllBytes(Build.ElfVersionPatcher.FindSystemLibStdCxx()!), Build.ElfVersionPatcher.Glibcxx332);
+        var outcome = Build.ElfVersionPatcher.Apply(File.ReadAllBytes(copy), Build.ElfVersionPatcher.Glibcxx332, Build.ElfVersionPatcher.KnownMarkerSymbols, out _);
+        Assert.Equal(needed ? Build.ElfPatchOutcome.AlreadyWeak : Build.ElfPatchOutcome.Patched, outcome);
+
+        // Opting out leaves the copy as shipped; where the patch is needed, the first call then explains the cause.
+        string optedOut = _dir.File("opted-out");
+        Dotnet(app, $"build -c Release -p:MnistCnnLibStdCxxCompat=false -o \"{optedOut}\"");
+        string unpatched = Directory.GetFiles(optedOut, "libLibTorchSharp.so", SearchOption.AllDirectories).First();
+        Assert.Equal(Build.ElfPatchOutcome.Patched, Build.ElfVersionPatcher.Apply(File.ReadAllBytes(unpatched), Build.ElfVersionPatcher.Glibcxx332, Build.ElfVersionPatcher.KnownMarkerSymbols, out _));
+        if (needed)
+        {
+            string failure = Dotnet(optedOut, $"exec app.dll \"{mnist.Directory}\" \"{_dir.File("seven.png")}\"", expectSuccess: false);
+            Assert.Contains("TorchRuntimeException: TorchSharp's native library needs a newer libstdc++ (GLIBCXX_3.4.32, GCC 13)", failure);
+        }
     }
 
     [Fact]
@@ -125,14 +142,14 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         return app;
     }
 
-    private string Dotnet(string workingDirectory, string arguments)
+    private string Dotnet(string workingDirectory, string arguments, bool expectSuccess = true)
     {
-        string text = Dotnet(workingDirectory, arguments, StepTimeout);
+        string text = Dotnet(workingDirectory, arguments, StepTimeout, expectSuccess);
         output.WriteLine($"$ dotnet {arguments}\n{string.Join('\n', text.Split('\n').Where(l => !l.Contains("NNPACK")).TakeLast(15))}");
         return text;
     }
 
-    private static string Dotnet(string workingDirectory, string arguments, TimeSpan timeout)
+    private static string Dotnet(string workingDirectory, string arguments, TimeSpan timeout, bool expectSuccess = true)
     {
         var psi = new ProcessStartInfo("dotnet", arguments)
         {
@@ -156,7 +173,7 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
             Assert.Fail($"dotnet {arguments} timed out after {timeout}");
         }
         string text = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"dotnet {arguments} exited {process.ExitCode}:\n{text}");
+        Assert.True((process.ExitCode == 0) == expectSuccess, $"dotnet {arguments} exited {process.ExitCode}:\n{text}");
         return text;
     }
 }
