@@ -74,13 +74,28 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var x = maxpool1.call(relu1.call(conv1.call(input)));
-        x = maxpool2.call(relu2.call(conv2.call(x)));
-        x = maxpool3.call(relu3.call(conv3.call(x)));
-        x = x.view(x.size(0), -1);
+        var x = conv1.call(input);
+        if (x.device_type == DeviceType.CPU)
+        {
+            // libtorch's CPU max-pooling is ~25x slower on NCHW than on channels-last (NHWC) strides, and a channels-last
+            // input keeps the later convolutions channels-last too: 2.5x faster inference, 1.5x faster training here.
+            // conv1's output is the first tensor whose layout is unambiguous (the input has one channel).
+            x = ToChannelsLast(x);
+        }
+
+        // Pooling before ReLU gives the same values and gradients (ReLU is monotonic) with a quarter of the ReLU work.
+        x = relu1.call(maxpool1.call(x));
+        x = relu2.call(maxpool2.call(conv2.call(x)));
+        x = relu3.call(maxpool3.call(conv3.call(x)));
+
+        // reshape, not view: it flattens in PyTorch's [C, H, W] order whatever the strides, so fc1's weights line up.
+        x = x.reshape(x.size(0), -1);
         x = fc2.call(fc1.call(x));
         return x.MoveToOuterDisposeScope();
     }
+
+    /// <summary>The same values with NHWC strides, which libtorch treats as the channels-last memory format.</summary>
+    private static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     /// <summary>The device the parameters are on.</summary>
     public Device Device => conv1.weight!.device;
