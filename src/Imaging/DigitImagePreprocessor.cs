@@ -1,6 +1,8 @@
+using System.Buffers;
+using System.Numerics;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace MnistCnn.Core.Imaging;
 
@@ -16,9 +18,6 @@ public sealed class DigitImagePreprocessor
     private const int Size = PreprocessedDigit.Size;
     private const float MinContrast = 0.12f;
     private const float TargetStrokeFraction = 0.11f; // MNIST strokes are about 2.2 px of a 20 px box
-
-    // A 20 px resize is too small to gain from ImageSharp's parallel row processing; the thread hand-offs cost more.
-    private static readonly Configuration SingleThreaded = new() { MaxDegreeOfParallelism = 1 };
 
     private readonly SafeImageDecoder _decoder;
 
@@ -75,54 +74,61 @@ public sealed class DigitImagePreprocessor
     private static PreprocessedDigit Process(Image<Rgba32> image, string source)
     {
         int w = image.Width, h = image.Height;
-        var gray = new float[w * h];
-        ToGrayscale(image, gray);
-        float background = Polarize(gray, w, h);
-        float ink = InkLevel(gray, background);
-        if (ink - background < MinContrast)
+        float[] rented = ArrayPool<float>.Shared.Rent(w * h);
+        float[] crop;
+        int cw, ch;
+        try
         {
-            throw NoDigit(source, $"its contrast is {ink - background:0.00}");
+            var gray = rented.AsSpan(0, w * h);
+            ToGrayscale(image, gray);
+            float background = Polarize(gray, w, h);
+            float ink = InkLevel(gray, background);
+            if (ink - background < MinContrast)
+            {
+                throw NoDigit(source, $"its contrast is {ink - background:0.00}");
+            }
+            SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
+            if (!TryFindInkBox(gray, w, h, out var box))
+            {
+                throw NoDigit(source, "no ink was found");
+            }
+            crop = Crop(gray, w, box, out cw, out ch);
         }
-        SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
-        if (!TryFindInkBox(gray, w, h, out var box))
+        finally
         {
-            throw NoDigit(source, "no ink was found");
+            ArrayPool<float>.Shared.Return(rented);
         }
-        float[] crop = Crop(gray, w, box, out int cw, out int ch);
         crop = ThickenThinStrokes(crop, ref cw, ref ch);
         return new PreprocessedDigit(CentreByMass(ScaleToBox(crop, cw, ch, out int sw, out int sh), sw, sh));
     }
 
-    internal static void ToGrayscale(Image<Rgba32> image, float[] gray)
+    internal static void ToGrayscale(Image<Rgba32> image, Span<float> gray)
     {
         int w = image.Width;
         bool transparent = false;
         long opaqueSum = 0, opaqueWeight = 0;
-        image.ProcessPixelRows(rows =>
+        for (int y = 0; y < image.Height; y++)
         {
-            for (int y = 0; y < rows.Height; y++)
+            var row = image.DangerousGetPixelRowMemory(y).Span;
+            var target = gray.Slice(y * w, w);
+            for (int x = 0; x < row.Length; x++)
             {
-                var row = rows.GetRowSpan(y);
-                var target = gray.AsSpan(y * w, w);
-                for (int x = 0; x < row.Length; x++)
+                var p = row[x];
+                int luma = (299 * p.R) + (587 * p.G) + (114 * p.B); // 0 .. 255,000
+                target[x] = luma * (1f / 255_000f);
+                if (p.A != 255)
                 {
-                    var p = row[x];
-                    int luma = (299 * p.R) + (587 * p.G) + (114 * p.B); // 0 .. 255,000
-                    target[x] = luma * (1f / 255_000f);
-                    if (p.A != 255)
-                    {
-                        transparent = true;
-                        opaqueSum += (long)luma * p.A;
-                        opaqueWeight += p.A;
-                    }
-                    else
-                    {
-                        opaqueSum += luma * 255L;
-                        opaqueWeight += 255;
-                    }
+                    transparent = true;
+                    opaqueSum += (long)luma * p.A;
+                    opaqueWeight += p.A;
+                }
+                else
+                {
+                    opaqueSum += luma * 255L;
+                    opaqueWeight += 255;
                 }
             }
-        });
+        }
         if (!transparent)
         {
             return;
@@ -130,50 +136,73 @@ public sealed class DigitImagePreprocessor
 
         // Composite onto a background that contrasts with the visible strokes (dark strokes → white paper).
         float backdrop = opaqueWeight > 0 && opaqueSum / (double)opaqueWeight < 127_500 ? 1f : 0f;
-        image.ProcessPixelRows(rows =>
+        for (int y = 0; y < image.Height; y++)
         {
-            for (int y = 0; y < rows.Height; y++)
+            var row = image.DangerousGetPixelRowMemory(y).Span;
+            var target = gray.Slice(y * w, w);
+            for (int x = 0; x < row.Length; x++)
             {
-                var row = rows.GetRowSpan(y);
-                var target = gray.AsSpan(y * w, w);
-                for (int x = 0; x < row.Length; x++)
-                {
-                    float a = row[x].A * (1f / 255f);
-                    target[x] = (a * target[x]) + ((1 - a) * backdrop);
-                }
+                float a = row[x].A * (1f / 255f);
+                target[x] = (a * target[x]) + ((1 - a) * backdrop);
             }
-        });
+        }
     }
 
     /// <summary>Makes the ink light and the background dark; returns the background level (median of the border).</summary>
-    internal static float Polarize(float[] gray, int w, int h)
+    internal static float Polarize(Span<float> gray, int w, int h)
     {
         int band = Math.Max(1, Math.Min(w, h) / 20);
         Span<int> bins = stackalloc int[HistogramBins + 1];
         int count = 0;
         for (int y = 0; y < h; y++)
         {
-            bool edgeRow = y < band || y >= h - band;
-            int row = y * w;
-            for (int x = 0; x < w; x++)
+            var row = gray.Slice(y * w, w);
+            if (y < band || y >= h - band || w <= 2 * band)
             {
-                if (edgeRow || x < band || x >= w - band)
-                {
-                    bins[Bin(gray[row + x])]++;
-                    count++;
-                }
+                count += Histogram(row, bins);
+            }
+            else
+            {
+                count += Histogram(row[..band], bins) + Histogram(row[(w - band)..], bins);
             }
         }
         float median = Quantile(bins, count, 0.5f);
         if (median > 0.5f)
         {
-            for (int i = 0; i < gray.Length; i++)
-            {
-                gray[i] = 1f - gray[i];
-            }
+            Affine(gray, -1f, 1f);
             median = 1f - median;
         }
         return median;
+    }
+
+    private static int Histogram(ReadOnlySpan<float> values, Span<int> bins)
+    {
+        foreach (float v in values)
+        {
+            bins[Bin(v)]++;
+        }
+        return values.Length;
+    }
+
+    /// <summary>Sets every value to <c>clamp(v * scale + offset, 0, 1)</c>.</summary>
+    private static void Affine(Span<float> values, float scale, float offset)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vScale = new Vector<float>(scale);
+            var vOffset = new Vector<float>(offset);
+            var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, Vector<float>>(values);
+            for (int k = 0; k < vectors.Length; k++)
+            {
+                vectors[k] = Vector.Min(Vector.Max((vectors[k] * vScale) + vOffset, Vector<float>.Zero), Vector<float>.One);
+            }
+            i = vectors.Length * Vector<float>.Count;
+        }
+        for (; i < values.Length; i++)
+        {
+            values[i] = Math.Clamp((values[i] * scale) + offset, 0f, 1f);
+        }
     }
 
     private const int HistogramBins = 1024;
@@ -200,7 +229,7 @@ public sealed class DigitImagePreprocessor
     /// The level of full ink: the 90th percentile of the pixels clearly above the background. A digit may cover well
     /// under 1% of a large canvas, so a percentile over all pixels would find only paper.
     /// </summary>
-    internal static float InkLevel(float[] values, float background)
+    internal static float InkLevel(ReadOnlySpan<float> values, float background)
     {
         Span<int> bins = stackalloc int[HistogramBins + 1];
         float floor = background + 0.05f;
@@ -216,23 +245,20 @@ public sealed class DigitImagePreprocessor
         return count < 4 ? background : Quantile(bins, count, 0.9f);
     }
 
-    internal static void SuppressBackground(float[] gray, float floor, float ink)
+    internal static void SuppressBackground(Span<float> gray, float floor, float ink)
     {
         float scale = 1f / Math.Max(ink - floor, 1e-6f);
-        for (int i = 0; i < gray.Length; i++)
-        {
-            gray[i] = Math.Clamp((gray[i] - floor) * scale, 0f, 1f);
-        }
+        Affine(gray, scale, -floor * scale);
     }
 
     /// <summary>The bounding box of the rows and columns that carry a meaningful share of the ink (specks are ignored).</summary>
-    internal static bool TryFindInkBox(float[] v, int w, int h, out Rectangle box)
+    internal static bool TryFindInkBox(ReadOnlySpan<float> v, int w, int h, out Rectangle box)
     {
         var rows = new float[h];
         var cols = new float[w];
         for (int y = 0; y < h; y++)
         {
-            var row = v.AsSpan(y * w, w);
+            var row = v.Slice(y * w, w);
             float sum = 0;
             for (int x = 0; x < row.Length; x++)
             {
@@ -264,14 +290,14 @@ public sealed class DigitImagePreprocessor
         return max;
     }
 
-    private static float[] Crop(float[] v, int w, Rectangle box, out int cw, out int ch)
+    private static float[] Crop(ReadOnlySpan<float> v, int w, Rectangle box, out int cw, out int ch)
     {
         cw = box.Width;
         ch = box.Height;
         var crop = new float[cw * ch];
         for (int y = 0; y < ch; y++)
         {
-            Array.Copy(v, ((box.Y + y) * w) + box.X, crop, y * cw, cw);
+            v.Slice(((box.Y + y) * w) + box.X, cw).CopyTo(crop.AsSpan(y * cw, cw));
         }
         return crop;
     }
@@ -340,38 +366,77 @@ public sealed class DigitImagePreprocessor
         }
     }
 
-    /// <summary>Scales so the longer side is 20 px, keeping the aspect ratio, with ImageSharp's antialiased resampler.</summary>
+    /// <summary>
+    /// Scales so the longer side is 20 px, keeping the aspect ratio, with an antialiased separable bicubic (Catmull-Rom)
+    /// resampler whose kernel widens with the reduction, as in ImageSharp's Resize; then stretches the peak to 1.
+    /// </summary>
     internal static float[] ScaleToBox(float[] v, int w, int h, out int sw, out int sh)
     {
         float factor = (float)Box / Math.Max(w, h);
         sw = Math.Clamp((int)MathF.Round(w * factor), 1, Box);
         sh = Math.Clamp((int)MathF.Round(h * factor), 1, Box);
-        var source = new L16[w * h];
-        for (int i = 0; i < source.Length; i++)
-        {
-            source[i] = new L16((ushort)(v[i] * 65535f));
-        }
-        using var image = Image.LoadPixelData<L16>(SingleThreaded, source, w, h);
-        var target = new Size(sw, sh);
-        image.Mutate(c => c.Resize(new ResizeOptions { Size = target, Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic }));
-        var resized = new L16[sw * sh];
-        image.CopyPixelDataTo(resized);
-        var scaled = new float[sw * sh];
+        var columns = Resample(v, w, h, sw, alongRows: true);
+        var scaled = Resample(columns, sw, h, sh, alongRows: false);
         float max = 0;
-        for (int i = 0; i < scaled.Length; i++)
+        foreach (float p in scaled)
         {
-            float p = resized[i].PackedValue / 65535f;
-            scaled[i] = p;
             max = Math.Max(max, p);
         }
         if (max > 0)
         {
             for (int i = 0; i < scaled.Length; i++)
             {
-                scaled[i] /= max;
+                scaled[i] = Math.Clamp(scaled[i] / max, 0f, 1f);
             }
         }
         return scaled;
+    }
+
+    /// <summary>Resamples a <paramref name="w"/> x <paramref name="h"/> image to <paramref name="size"/> along rows (new width) or columns (new height).</summary>
+    private static float[] Resample(float[] source, int w, int h, int size, bool alongRows)
+    {
+        int length = alongRows ? w : h, lines = alongRows ? h : w;
+        int stepAlong = alongRows ? 1 : w, stepAcross = alongRows ? w : 1;
+        int outAlong = alongRows ? 1 : w, outAcross = alongRows ? size : 1;
+        var target = new float[alongRows ? size * h : w * size];
+        float ratio = (float)length / size;
+        float spread = Math.Max(1f, ratio); // the kernel covers more source pixels when shrinking: antialiasing
+        float radius = 2f * spread;
+        int maxTaps = (int)MathF.Ceiling(radius * 2) + 2;
+        Span<float> weights = maxTaps <= 512 ? stackalloc float[maxTaps] : new float[maxTaps];
+        for (int i = 0; i < size; i++)
+        {
+            float centre = ((i + 0.5f) * ratio) - 0.5f;
+            int first = Math.Max(0, (int)MathF.Ceiling(centre - radius));
+            int last = Math.Min(length - 1, (int)MathF.Floor(centre + radius));
+            int taps = last - first + 1;
+            float total = 0;
+            for (int k = 0; k < taps; k++)
+            {
+                weights[k] = CatmullRom((first + k - centre) / spread);
+                total += weights[k];
+            }
+            for (int line = 0; line < lines; line++)
+            {
+                int origin = (line * stepAcross) + (first * stepAlong);
+                float sum = 0;
+                for (int k = 0; k < taps; k++)
+                {
+                    sum += weights[k] * source[origin + (k * stepAlong)];
+                }
+                target[(line * outAcross) + (i * outAlong)] = sum / total;
+            }
+        }
+        return target;
+    }
+
+    /// <summary>The bicubic kernel with B = 0, C = 0.5 (Catmull-Rom), support [-2, 2].</summary>
+    private static float CatmullRom(float x)
+    {
+        x = Math.Abs(x);
+        return x < 1 ? ((1.5f * x) - 2.5f) * x * x + 1
+            : x < 2 ? (((-0.5f * x) + 2.5f) * x - 4) * x + 2
+            : 0;
     }
 
     /// <summary>Pastes the box into 28 x 28 so that its centre of mass lands on the centre (kept inside the frame).</summary>
