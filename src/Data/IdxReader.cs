@@ -18,6 +18,12 @@ internal enum IdxElementType : byte
 internal sealed record IdxArray(IdxElementType ElementType, int[] Dimensions, byte[] Data);
 
 /// <summary>
+/// Chooses where the data of an IDX file goes once its header has been validated: returns exactly
+/// <paramref name="bytes"/> bytes of memory, or throws to reject the type or shape before any data is read.
+/// </summary>
+internal delegate Span<byte> IdxDestination(IdxElementType type, int[] dimensions, int bytes);
+
+/// <summary>
 /// Reads IDX files (LeCun's MNIST format), raw or gzip-compressed (detected by magic bytes).
 /// Everything the header declares is validated before the data buffer is allocated.
 /// </summary>
@@ -30,7 +36,16 @@ internal static class IdxReader
 
     private const int ChunkBytes = 1 << 20;
 
+    /// <summary>Reads an IDX file into a new array.</summary>
     public static IdxArray Read(string path)
+    {
+        byte[]? data = null;
+        var (type, dims) = Read(path, (_, _, bytes) => data = GC.AllocateUninitializedArray<byte>(bytes));
+        return new IdxArray(type, dims, data!);
+    }
+
+    /// <summary>Reads an IDX file into the memory <paramref name="destination"/> provides, so large files are read once, straight to where they are used.</summary>
+    public static (IdxElementType Type, int[] Dimensions) Read(string path, IdxDestination destination)
     {
         FileStream file;
         try
@@ -50,13 +65,13 @@ internal static class IdxReader
             bool gzip = got == 2 && gzipMagic[0] == 0x1f && gzipMagic[1] == 0x8b;
             if (!gzip)
             {
-                return Read(file, path, file.Length);
+                return Read(file, path, file.Length, destination);
             }
 
             using var inflated = new GZipStream(file, CompressionMode.Decompress);
             try
             {
-                return Read(inflated, path, knownLength: null);
+                return Read(inflated, path, knownLength: null, destination);
             }
             catch (Exception ex) when ((ex is InvalidDataException && !ex.Data.Contains(InvalidFile.FilePathKey)) || ex is IOException)
             {
@@ -67,6 +82,13 @@ internal static class IdxReader
 
     /// <summary>Reads one IDX array from <paramref name="stream"/>; <paramref name="knownLength"/> is the stream's length when it is known (raw files).</summary>
     public static IdxArray Read(Stream stream, string path, long? knownLength)
+    {
+        byte[]? data = null;
+        var (type, dims) = Read(stream, path, knownLength, (_, _, bytes) => data = GC.AllocateUninitializedArray<byte>(bytes));
+        return new IdxArray(type, dims, data!);
+    }
+
+    private static (IdxElementType Type, int[] Dimensions) Read(Stream stream, string path, long? knownLength, IdxDestination destination)
     {
         Span<byte> magic = stackalloc byte[4];
         if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4)
@@ -121,19 +143,26 @@ internal static class IdxReader
                 : $"the header declares {bytes} bytes of data ({string.Join(" x ", dims)}) but {length - headerLength} follow; the file has trailing bytes or a wrong header.");
         }
 
-        byte[] data = knownLength is null ? ReadGrowing(stream, path, (int)bytes) : ReadExact(stream, path, (int)bytes);
-        return new IdxArray(type, dims, data);
+        if (knownLength is null)
+        {
+            // The length is unknown: read what really arrives first, so a lying header cannot size the destination.
+            byte[] inflated = ReadGrowing(stream, path, (int)bytes);
+            inflated.CopyTo(destination(type, dims, (int)bytes));
+        }
+        else
+        {
+            ReadExact(stream, path, destination(type, dims, (int)bytes));
+        }
+        return (type, dims);
     }
 
-    private static byte[] ReadExact(Stream stream, string path, int bytes)
+    private static void ReadExact(Stream stream, string path, Span<byte> data)
     {
-        var data = GC.AllocateUninitializedArray<byte>(bytes);
-        int read = stream.ReadAtLeast(data, bytes, throwOnEndOfStream: false);
-        if (read < bytes)
+        int read = stream.ReadAtLeast(data, data.Length, throwOnEndOfStream: false);
+        if (read < data.Length)
         {
-            throw InvalidFile.Create(path, $"the data ends after {read} of {bytes} declared bytes; the file is truncated.");
+            throw InvalidFile.Create(path, $"the data ends after {read} of {data.Length} declared bytes; the file is truncated.");
         }
-        return data;
     }
 
     /// <summary>

@@ -55,22 +55,41 @@ public sealed class MnistDataset : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(imagesPath);
         ArgumentException.ThrowIfNullOrEmpty(labelsPath);
 
-        IdxArray images = IdxReader.Read(imagesPath);
-        int[] d = images.Dimensions;
-        if (images.ElementType != IdxElementType.UnsignedByte || d.Length != 3 || d[1] != MnistFiles.ImageSize || d[2] != MnistFiles.ImageSize)
+        // The pixels go straight from the file into the tensor: one read, no managed copy of the 47 MB.
+        Tensor? images = null;
+        try
         {
-            throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x 28 x 28, found {images.ElementType} of shape {string.Join(" x ", d)}. Is this a labels file?");
+            var (_, d) = IdxReader.Read(imagesPath, (type, dims, _) =>
+            {
+                if (type != IdxElementType.UnsignedByte || dims.Length != 3 || dims[1] != MnistFiles.ImageSize || dims[2] != MnistFiles.ImageSize)
+                {
+                    throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x 28 x 28, found {type} of shape {string.Join(" x ", dims)}. Is this a labels file?");
+                }
+                images = NewImageTensor(dims[0]);
+                return images.bytes;
+            });
+            IdxArray labels = IdxReader.Read(labelsPath);
+            if (labels.ElementType != IdxElementType.UnsignedByte || labels.Dimensions.Length != 1)
+            {
+                throw InvalidFile.Create(labelsPath, $"expected unsigned-byte labels of shape N, found {labels.ElementType} of shape {string.Join(" x ", labels.Dimensions)}. Is this an images file?");
+            }
+            if (labels.Dimensions[0] != d[0])
+            {
+                throw InvalidFile.Create(labelsPath, $"holds {labels.Dimensions[0]} labels but {imagesPath} holds {d[0]} images; the two files must come from the same split.");
+            }
+            return Create(images!, labels.Data, $"{imagesPath} + {labelsPath}", labelsPath);
         }
-        IdxArray labels = IdxReader.Read(labelsPath);
-        if (labels.ElementType != IdxElementType.UnsignedByte || labels.Dimensions.Length != 1)
+        catch
         {
-            throw InvalidFile.Create(labelsPath, $"expected unsigned-byte labels of shape N, found {labels.ElementType} of shape {string.Join(" x ", labels.Dimensions)}. Is this an images file?");
+            images?.Dispose();
+            throw;
         }
-        if (labels.Dimensions[0] != d[0])
-        {
-            throw InvalidFile.Create(labelsPath, $"holds {labels.Dimensions[0]} labels but {imagesPath} holds {d[0]} images; the two files must come from the same split.");
-        }
-        return Create(images.Data, labels.Data, $"{imagesPath} + {labelsPath}", labelsPath);
+    }
+
+    private static Tensor NewImageTensor(long count)
+    {
+        TorchRuntime.EnsureLoaded();
+        return torch.empty([count, 1, MnistFiles.ImageSize, MnistFiles.ImageSize], ScalarType.Byte);
     }
 
     /// <summary>
@@ -87,10 +106,21 @@ public sealed class MnistDataset : IDisposable
         {
             throw new ArgumentException($"{labels.Length} labels need {labels.Length * (long)pixelsPerImage} pixels (28 x 28 each), but {pixels.Length} were given.", nameof(pixels));
         }
-        return Create(pixels.ToArray(), labels.ToArray(), "memory", null);
+        var images = NewImageTensor(labels.Length);
+        try
+        {
+            pixels.CopyTo(images.bytes);
+            return Create(images, labels.ToArray(), "memory", null);
+        }
+        catch
+        {
+            images.Dispose();
+            throw;
+        }
     }
 
-    private static MnistDataset Create(byte[] pixels, byte[] labels, string source, string? labelsPath)
+    /// <summary>Checks the labels and wraps both tensors; the caller disposes <paramref name="images"/> if this throws.</summary>
+    private static MnistDataset Create(Tensor images, byte[] labels, string source, string? labelsPath)
     {
         int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(MnistFiles.ClassCount - 1));
         if (bad >= 0)
@@ -99,9 +129,6 @@ public sealed class MnistDataset : IDisposable
             throw labelsPath is null ? new ArgumentException(defect, nameof(labels)) : InvalidFile.Create(labelsPath, defect);
         }
 
-        TorchRuntime.EnsureLoaded();
-        long n = labels.Length;
-        var images = torch.tensor(pixels, [n, 1, MnistFiles.ImageSize, MnistFiles.ImageSize], dtype: ScalarType.Byte);
         using var labelBytes = torch.tensor(labels, dtype: ScalarType.Byte);
         var labelTensor = labelBytes.to(ScalarType.Int64);
         return new MnistDataset(images, labelTensor, source);
