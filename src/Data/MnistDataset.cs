@@ -66,6 +66,7 @@ public sealed class MnistDataset : IDisposable
                     throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x 28 x 28, found {type} of shape {string.Join(" x ", dims)}. Is this a labels file?");
                 }
                 images = NewImageTensor(dims[0]);
+                NativeMemoryTuning.AdviseHugePages(images.bytes);
                 return images.bytes;
             });
             IdxArray labels = IdxReader.Read(labelsPath);

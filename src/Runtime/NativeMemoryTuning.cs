@@ -8,15 +8,14 @@ namespace MnistCnn.Core.Runtime;
 /// grows only after a large block is freed. Training frees a few MB of activations every batch, so until then each
 /// batch page-faults its buffers afresh: measured here, the first epoch ran at 2,000 images/s instead of 6,400.
 /// Raising the trim and mmap thresholds removes that. Buffers above the mmap threshold (the 47 MB of training images)
-/// are fresh memory every time: libtorch's THP_MEM_ALLOC_ENABLE backs its allocations of 2 MB and more with transparent
-/// huge pages, one fault per 2 MB instead of per 4 KB (47 MB: 145 ms of faults down to ~10 ms on a VM). A value the
-/// user already set is kept.
+/// are fresh memory every time: <see cref="AdviseHugePages"/> lets the kernel back them with transparent huge pages.
 /// </summary>
 internal static partial class NativeMemoryTuning
 {
     public const string OptOutVariable = "MNISTCNN_MALLOC_TUNING";
 
-    private const string HugePagesVariable = "THP_MEM_ALLOC_ENABLE";
+    private const int MadvHugePage = 14;
+    private const int PageSize = 4096;
 
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
@@ -31,9 +30,6 @@ internal static partial class NativeMemoryTuning
         {
             _ = Mallopt(MTrimThreshold, 256 << 20);
             _ = Mallopt(MMmapThreshold, 32 << 20);
-
-            // Environment.SetEnvironmentVariable does not reach libc's environ on Unix; libtorch reads it with getenv.
-            _ = SetEnv(HugePagesVariable, "1", overwrite: 0);
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -44,6 +40,33 @@ internal static partial class NativeMemoryTuning
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
 
-    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int SetEnv(string name, string value, int overwrite);
+    /// <summary>
+    /// Asks for transparent huge pages under a large buffer that is about to be filled: one page fault per 2 MB instead
+    /// of per 4 KB. Filling the 47 MB of MNIST training images took 11,500 faults and 145 ms on a VM, ~10 ms with this.
+    /// Advice only: contents are unaffected, and it does nothing where unsupported or opted out. Not applied to
+    /// libtorch's allocations in general (THP_MEM_ALLOC_ENABLE): advising every activation buffer slowed training by 20%.
+    /// </summary>
+    public static unsafe void AdviseHugePages(Span<byte> buffer)
+    {
+        if (!OperatingSystem.IsLinux() || buffer.Length < (4 << 20) || Environment.GetEnvironmentVariable(OptOutVariable) == "0")
+        {
+            return;
+        }
+        fixed (byte* start = buffer)
+        {
+            nint first = ((nint)start + PageSize - 1) & ~(nint)(PageSize - 1);
+            nint end = ((nint)start + buffer.Length) & ~(nint)(PageSize - 1);
+            try
+            {
+                _ = Madvise(first, end - first, MadvHugePage);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // No madvise: nothing to advise.
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "madvise")]
+    private static partial int Madvise(nint address, nint length, int advice);
 }

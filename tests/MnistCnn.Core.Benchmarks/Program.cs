@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using MnistCnn.Core.Benchmarks;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
@@ -19,6 +19,10 @@ if (mode is "training" or "all")
 if (mode is "memory" or "all")
 {
     MemoryHarness.Run(mnist);
+}
+if (mode is "profile" or "all")
+{
+    ProfileHarness.Run(mnist);
 }
 if (mode is "micro" or "all")
 {
