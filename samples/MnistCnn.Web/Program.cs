@@ -22,6 +22,13 @@ builder.Services.AddSingleton(_ => builder.Configuration["model"] is { Length: >
     : DigitClassifier.LoadPretrained());
 
 var app = builder.Build();
+
+// Load the model (and TorchSharp) now, not on the first request. Each request is one image: with one intra-op thread a
+// single prediction is faster and steadier (forward ~200 µs instead of 290-450 µs on 2 cores), and concurrent requests
+// use the other cores. Batch prediction and training want all cores; this is a choice for this app, not the library.
+_ = app.Services.GetRequiredService<DigitClassifier>();
+TorchSharp.torch.set_num_threads(1);
+
 app.UseDefaultFiles();
 app.UseStaticFiles();
 
