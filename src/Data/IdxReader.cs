@@ -37,12 +37,7 @@ internal static class IdxReader
     private const int ChunkBytes = 1 << 20;
 
     /// <summary>Reads an IDX file into a new array.</summary>
-    public static IdxArray Read(string path)
-    {
-        byte[]? data = null;
-        var (type, dims) = Read(path, (_, _, bytes) => data = GC.AllocateUninitializedArray<byte>(bytes));
-        return new IdxArray(type, dims, data!);
-    }
+    public static IdxArray Read(string path) => IntoNewArray(destination => Read(path, destination));
 
     /// <summary>Reads an IDX file into the memory <paramref name="destination"/> provides, so large files are read once, straight to where they are used.</summary>
     public static (IdxElementType Type, int[] Dimensions) Read(string path, IdxDestination destination)
@@ -81,10 +76,13 @@ internal static class IdxReader
     }
 
     /// <summary>Reads one IDX array from <paramref name="stream"/>; <paramref name="knownLength"/> is the stream's length when it is known (raw files).</summary>
-    public static IdxArray Read(Stream stream, string path, long? knownLength)
+    public static IdxArray Read(Stream stream, string path, long? knownLength) =>
+        IntoNewArray(destination => Read(stream, path, knownLength, destination));
+
+    private static IdxArray IntoNewArray(Func<IdxDestination, (IdxElementType Type, int[] Dimensions)> read)
     {
         byte[]? data = null;
-        var (type, dims) = Read(stream, path, knownLength, (_, _, bytes) => data = GC.AllocateUninitializedArray<byte>(bytes));
+        var (type, dims) = read((_, _, bytes) => data = GC.AllocateUninitializedArray<byte>(bytes));
         return new IdxArray(type, dims, data!);
     }
 
