@@ -1,6 +1,7 @@
 using MnistCnn.Core.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 using Xunit;
 
 namespace MnistCnn.Core.Tests;
@@ -114,5 +115,25 @@ public sealed class PreprocessingTests
         var ex = Assert.Throws<DigitImageException>(() => new DigitImagePreprocessor().Process(image));
         Assert.Equal(DigitImageError.NoDigit, ex.Error);
         Assert.Contains("no digit", ex.Message);
+    }
+
+    [Fact]
+    public void Scaling_matches_imagesharps_bicubic_resize()
+    {
+        // A blurred random blob, like a cropped digit: 107 x 120 to 18 x 20, as in the benchmark's PNG.
+        var random = new Random(7);
+        int w = 107, h = 120;
+        var v = Gray(w, h, (x, y) => Math.Clamp((float)(Math.Sin(x * 0.11) * Math.Cos(y * 0.07)) + ((float)random.NextDouble() * 0.2f), 0f, 1f));
+        var ours = DigitImagePreprocessor.ScaleToBox(v, w, h, out int sw, out int sh);
+
+        using var image = Image.LoadPixelData<L16>(v.Select(p => new L16((ushort)(p * 65535))).ToArray(), w, h);
+        image.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(sw, sh), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic }));
+        var pixels = new L16[sw * sh];
+        image.CopyPixelDataTo(pixels);
+        float max = pixels.Max(p => p.PackedValue) / 65535f;
+        var theirs = pixels.Select(p => p.PackedValue / 65535f / max).ToArray();
+
+        double worst = ours.Zip(theirs, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < 0.03, $"largest difference from ImageSharp {worst:F4}");
     }
 }
