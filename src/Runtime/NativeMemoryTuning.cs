@@ -15,7 +15,6 @@ internal static partial class NativeMemoryTuning
     public const string OptOutVariable = "MNISTCNN_MALLOC_TUNING";
 
     private const int MadvHugePage = 14;
-    private const int PageSize = 4096;
 
     private const int MTrimThreshold = -1;
     private const int MMmapThreshold = -3;
@@ -52,10 +51,11 @@ internal static partial class NativeMemoryTuning
         {
             return;
         }
+        nint page = Environment.SystemPageSize;
         fixed (byte* start = buffer)
         {
-            nint first = ((nint)start + PageSize - 1) & ~(nint)(PageSize - 1);
-            nint end = ((nint)start + buffer.Length) & ~(nint)(PageSize - 1);
+            nint first = ((nint)start + page - 1) & ~(page - 1); // madvise wants page-aligned ranges
+            nint end = ((nint)start + buffer.Length) & ~(page - 1);
             try
             {
                 _ = Madvise(first, end - first, MadvHugePage);
