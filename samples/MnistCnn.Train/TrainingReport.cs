@@ -13,6 +13,8 @@ namespace MnistCnn.Samples;
 /// <summary>What the training sample writes next to the saved model: metrics as CSV and JSON, and PNG pictures.</summary>
 internal static class TrainingReport
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     public static IReadOnlyList<string> WriteMetrics(string modelPath, TrainingResult result)
     {
         string csvPath = Sibling(modelPath, ".metrics.csv"), jsonPath = Sibling(modelPath, ".metrics.json");
@@ -40,29 +42,17 @@ internal static class TrainingReport
                 imagesPerSecond = m.ImagesPerSecond,
             }),
         };
-        File.WriteAllText(jsonPath, JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(jsonPath, JsonSerializer.Serialize(json, Indented));
         return [csvPath, jsonPath];
     }
 
     public static IReadOnlyList<string> WritePictures(string modelPath, TrainingResult result, IDigitClassifier classifier, MnistDataset testSet)
     {
-        var pixels = new float[testSet.Count * 784];
-        var labels = new int[testSet.Count];
-        for (int i = 0; i < testSet.Count; i++)
-        {
-            byte[] image = testSet.GetPixels(i);
-            for (int p = 0; p < 784; p++)
-            {
-                pixels[(i * 784) + p] = image[p] / 255f;
-            }
-            labels[i] = testSet.GetLabel(i);
-        }
-        int[] predicted = classifier.PredictBatch(pixels).Select(p => p.Digit).ToArray();
-
+        var evaluation = classifier.Evaluate(testSet);
         string curves = Sibling(modelPath, ".curves.png"), confusion = Sibling(modelPath, ".confusion.png"), errors = Sibling(modelPath, ".errors.png");
         SaveCurves(result.History, curves);
-        SaveConfusion(labels, predicted, confusion);
-        SaveErrors(pixels, labels, predicted, errors);
+        SaveConfusion(evaluation, confusion);
+        SaveErrors(evaluation, testSet, errors);
         return [curves, confusion, errors];
     }
 
@@ -94,42 +84,38 @@ internal static class TrainingReport
         both.SaveAsPng(path);
     }
 
-    private static void SaveConfusion(int[] labels, int[] predicted, string path)
+    private static void SaveConfusion(DigitEvaluation evaluation, string path)
     {
-        var counts = new double[10, 10];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            counts[labels[i], predicted[i]]++;
-        }
+        const int digits = MnistFormat.ClassCount;
         var plot = new ScottPlot.Plot();
         // Log scale keeps the few errors visible next to the ~1,000 correct answers per digit.
-        var shades = new double[10, 10];
-        for (int t = 0; t < 10; t++)
+        var shades = new double[digits, digits];
+        for (int t = 0; t < digits; t++)
         {
-            for (int p = 0; p < 10; p++)
+            for (int p = 0; p < digits; p++)
             {
-                shades[t, p] = 4 - Math.Log10(1 + counts[t, p]); // Blues runs dark to light; row 0 is drawn at the top
-                var text = plot.Add.Text(counts[t, p].ToString(CultureInfo.InvariantCulture), p, 9 - t);
+                int count = evaluation.Confusion(t, p);
+                shades[t, p] = 4 - Math.Log10(1 + count); // Blues runs dark to light; row 0 is drawn at the top
+                var text = plot.Add.Text(count.ToString(CultureInfo.InvariantCulture), p, digits - 1 - t);
                 text.Alignment = ScottPlot.Alignment.MiddleCenter;
                 text.LabelFontSize = 13;
-                text.LabelFontColor = counts[t, p] > 200 ? ScottPlot.Colors.White : ScottPlot.Colors.Black;
+                text.LabelFontColor = count > 200 ? ScottPlot.Colors.White : ScottPlot.Colors.Black;
             }
         }
         var heatmap = plot.Add.Heatmap(shades);
         heatmap.Colormap = new ScottPlot.Colormaps.Blues();
         plot.MoveToBack(heatmap);
-        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), Enumerable.Range(0, 10).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
-        plot.Axes.Left.SetTicks(Enumerable.Range(0, 10).Select(i => (double)i).ToArray(), Enumerable.Range(0, 10).Select(i => (9 - i).ToString(CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Bottom.SetTicks(Enumerable.Range(0, digits).Select(i => (double)i).ToArray(), Enumerable.Range(0, digits).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
+        plot.Axes.Left.SetTicks(Enumerable.Range(0, digits).Select(i => (double)i).ToArray(), Enumerable.Range(0, digits).Select(i => (digits - 1 - i).ToString(CultureInfo.InvariantCulture)).ToArray());
         plot.XLabel("predicted digit");
         plot.YLabel("true digit");
-        plot.Title($"Confusion matrix ({labels.Length} test images, {labels.Where((l, i) => l != predicted[i]).Count()} wrong)");
+        plot.Title($"Confusion matrix ({evaluation.Count} test images, {evaluation.Misclassified.Count} wrong)");
         plot.SavePng(path, 640, 600);
     }
 
-    private static void SaveErrors(float[] pixels, int[] labels, int[] predicted, string path)
+    private static void SaveErrors(DigitEvaluation evaluation, MnistDataset testSet, string path)
     {
-        var allWrong = Enumerable.Range(0, labels.Length).Where(i => labels[i] != predicted[i]).ToList();
-        var wrong = allWrong.Take(100).ToList();
+        var wrong = evaluation.Misclassified.Take(100).ToList();
         const int columns = 10, tile = 84, caption = 22;
         int rows = Math.Max(1, (wrong.Count + columns - 1) / columns);
         var plot = new ScottPlot.Plot();
@@ -137,11 +123,9 @@ internal static class TrainingReport
         for (int k = 0; k < wrong.Count; k++)
         {
             int i = wrong[k];
-            using var digit = new Image<L8>(28, 28);
-            for (int p = 0; p < 784; p++)
-            {
-                digit[p % 28, p / 28] = new L8((byte)(255 - (pixels[(i * 784) + p] * 255)));
-            }
+            // Dark ink on white, as a person writes it.
+            byte[] pixels = testSet.GetPixels(i);
+            using var digit = Image.LoadPixelData<L8>(pixels.Select(p => (byte)(byte.MaxValue - p)).ToArray(), MnistFormat.ImageSize, MnistFormat.ImageSize);
             digit.Mutate(c => c.Resize(tile, tile, KnownResamplers.NearestNeighbor));
             using var rgba = digit.CloneAs<Rgba32>();
             grid.Mutate(c => c.DrawImage(rgba, new Point((k % columns) * tile, (k / columns) * (tile + caption)), 1f));
@@ -151,7 +135,7 @@ internal static class TrainingReport
         plot.Add.ImageRect(new ScottPlot.Image(ToPng(grid)), new ScottPlot.CoordinateRect(0, grid.Width, 0, grid.Height));
         for (int k = 0; k < wrong.Count; k++)
         {
-            var text = plot.Add.Text($"true {labels[wrong[k]]} · said {predicted[wrong[k]]}", ((k % columns) * tile) + (tile / 2.0), grid.Height - (((k / columns) * (tile + caption)) + tile + (caption / 2.0)));
+            var text = plot.Add.Text($"true {evaluation.LabelOf(wrong[k])} · said {evaluation.Predictions[wrong[k]].Digit}", ((k % columns) * tile) + (tile / 2.0), grid.Height - (((k / columns) * (tile + caption)) + tile + (caption / 2.0)));
             text.Alignment = ScottPlot.Alignment.MiddleCenter;
             text.LabelFontSize = 11;
             text.LabelFontColor = ScottPlot.Colors.DarkRed;

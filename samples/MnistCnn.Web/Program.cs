@@ -85,7 +85,7 @@ static async Task<byte[]?> ReadUploadAsync(HttpRequest request, CancellationToke
     if (request.HasFormContentType)
     {
         var form = await request.ReadFormAsync(cancellationToken);
-        var file = form.Files["image"] ?? form.Files.FirstOrDefault();
+        var file = form.Files["image"] ?? (form.Files.Count > 0 ? form.Files[0] : null);
         if (file is null)
         {
             return null;

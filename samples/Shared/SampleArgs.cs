@@ -2,9 +2,6 @@ using System.Globalization;
 
 namespace MnistCnn.Samples;
 
-/// <summary>A bad command line; its message is printed as one line on stderr.</summary>
-public sealed class UsageException(string message) : Exception(message);
-
 /// <summary>A minimal <c>--name value</c> parser shared by the samples.</summary>
 public sealed class SampleArgs
 {
@@ -69,31 +66,5 @@ public sealed class SampleArgs
             throw new UsageException($"{name} must be a positive number, not '{text}'.");
         }
         return value;
-    }
-}
-
-/// <summary>The samples' common shell: bad arguments print one line and the usage (exit 2); expected failures print one line (exit 1); no stack traces.</summary>
-public static class SampleProgram
-{
-    public static int Run(string name, string usage, Func<int> body) => RunAsync(name, usage, () => Task.FromResult(body())).GetAwaiter().GetResult();
-
-    public static async Task<int> RunAsync(string name, string usage, Func<Task<int>> body)
-    {
-        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
-        try
-        {
-            return await body();
-        }
-        catch (UsageException ex)
-        {
-            Console.Error.WriteLine($"{name}: {ex.Message}");
-            Console.Error.WriteLine(usage);
-            return 2;
-        }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
-        {
-            Console.Error.WriteLine($"{name}: {ex.Message.ReplaceLineEndings(" ")}");
-            return 1;
-        }
     }
 }

@@ -3,20 +3,6 @@ using System.IO.Compression;
 
 namespace MnistCnn.Core.Data;
 
-/// <summary>Element types of the IDX format (the third byte of the magic number).</summary>
-internal enum IdxElementType : byte
-{
-    UnsignedByte = 0x08,
-    SignedByte = 0x09,
-    Int16 = 0x0B,
-    Int32 = 0x0C,
-    Float32 = 0x0D,
-    Float64 = 0x0E,
-}
-
-/// <summary>An IDX array: its element type, dimensions and raw data (big-endian, as in the file).</summary>
-internal sealed record IdxArray(IdxElementType ElementType, int[] Dimensions, byte[] Data);
-
 /// <summary>
 /// Chooses where the data of an IDX file goes once its header has been validated: returns exactly
 /// <paramref name="bytes"/> bytes of memory, or throws to reject the type or shape before any data is read.

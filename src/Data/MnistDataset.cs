@@ -61,9 +61,9 @@ public sealed class MnistDataset : IDisposable
         {
             var (_, d) = IdxReader.Read(imagesPath, (type, dims, _) =>
             {
-                if (type != IdxElementType.UnsignedByte || dims.Length != 3 || dims[1] != MnistFiles.ImageSize || dims[2] != MnistFiles.ImageSize)
+                if (type != IdxElementType.UnsignedByte || dims.Length != 3 || dims[1] != MnistFormat.ImageSize || dims[2] != MnistFormat.ImageSize)
                 {
-                    throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x 28 x 28, found {type} of shape {string.Join(" x ", dims)}. Is this a labels file?");
+                    throw InvalidFile.Create(imagesPath, $"expected unsigned-byte images of shape N x {MnistFormat.ImageSize} x {MnistFormat.ImageSize}, found {type} of shape {string.Join(" x ", dims)}. Is this a labels file?");
                 }
                 images = NewImageTensor(dims[0]);
                 NativeMemoryTuning.AdviseHugePages(images.bytes);
@@ -90,7 +90,7 @@ public sealed class MnistDataset : IDisposable
     private static Tensor NewImageTensor(long count)
     {
         TorchRuntime.EnsureLoaded();
-        return torch.empty([count, 1, MnistFiles.ImageSize, MnistFiles.ImageSize], ScalarType.Byte);
+        return torch.empty([count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize], ScalarType.Byte);
     }
 
     /// <summary>
@@ -98,14 +98,14 @@ public sealed class MnistDataset : IDisposable
     /// </summary>
     public static MnistDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels)
     {
-        const int pixelsPerImage = MnistFiles.ImageSize * MnistFiles.ImageSize;
+        const int pixelsPerImage = MnistFormat.PixelsPerImage;
         if (labels.Length == 0)
         {
             throw new ArgumentException("At least one label is required.", nameof(labels));
         }
         if (pixels.Length != (long)labels.Length * pixelsPerImage)
         {
-            throw new ArgumentException($"{labels.Length} labels need {labels.Length * (long)pixelsPerImage} pixels (28 x 28 each), but {pixels.Length} were given.", nameof(pixels));
+            throw new ArgumentException($"{labels.Length} labels need {labels.Length * (long)pixelsPerImage} pixels ({MnistFormat.ImageSize} x {MnistFormat.ImageSize} each), but {pixels.Length} were given.", nameof(pixels));
         }
         var images = NewImageTensor(labels.Length);
         try
@@ -123,7 +123,7 @@ public sealed class MnistDataset : IDisposable
     /// <summary>Checks the labels and wraps both tensors; the caller disposes <paramref name="images"/> if this throws.</summary>
     private static MnistDataset Create(Tensor images, byte[] labels, string source, string? labelsPath)
     {
-        int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(MnistFiles.ClassCount - 1));
+        int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(MnistFormat.ClassCount - 1));
         if (bad >= 0)
         {
             string defect = $"label {bad} is {labels[bad]}; MNIST labels must be 0 to 9.";
@@ -146,6 +146,50 @@ public sealed class MnistDataset : IDisposable
         options ??= new MnistDownloadOptions();
         options.Validate();
         return MnistDownloader.Standard.DownloadAsync(directory, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// True when <paramref name="directory"/> holds all four MNIST files under their standard names, raw or <c>.gz</c>
+    /// (what <see cref="Load"/> needs for both splits). Only names are checked; <see cref="Import"/> checks content.
+    /// </summary>
+    public static bool IsAvailable(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        return MnistFiles.AllPresent(directory);
+    }
+
+    /// <summary>
+    /// Copies the four MNIST files (raw or <c>.gz</c>, standard names) from <paramref name="sourceDirectory"/> into
+    /// <paramref name="directory"/> after checking each against the original's MD5: for MNIST obtained some other way
+    /// (a package, a shared drive). All four are checked before any is put in place, and each arrives whole or not at all.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A file is missing or differs from the original; nothing was imported.</exception>
+    public static void Import(string sourceDirectory, string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(sourceDirectory);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var sources = MnistFiles.All.Select(file => (File: file, Path: MnistFiles.Locate(sourceDirectory, file)
+            ?? throw InvalidFile.Create(Path.Combine(sourceDirectory, file.Name), $"not found (nor {file.GzipName}); all four MNIST files are needed. Nothing was imported."))).ToList();
+        var staged = new List<StagedFile>();
+        try
+        {
+            foreach (var (file, source) in sources)
+            {
+                string name = Path.GetFileName(source);
+                var target = StagedFile.Create(Path.Combine(directory, name));
+                staged.Add(target);
+                using (var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read))
+                {
+                    input.CopyTo(target.Stream);
+                }
+                MnistFiles.CheckMd5(target.Stream, file.Md5For(name), source);
+            }
+            staged.ForEach(file => file.Commit());
+        }
+        finally
+        {
+            staged.ForEach(file => file.Dispose());
+        }
     }
 
     /// <summary>A new dataset holding images <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 (a copy), for quick runs.</summary>
@@ -178,6 +222,21 @@ public sealed class MnistDataset : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         using var image = Images[index];
         return image.data<byte>().ToArray();
+    }
+
+    /// <summary>Every label, in order.</summary>
+    public int[] GetLabels()
+    {
+        using var labels = Labels.to(ScalarType.Int32);
+        return labels.data<int>().ToArray();
+    }
+
+    /// <summary>The 784 pixels of image <paramref name="index"/> as the model sees them: row-major, in [0, 1], 0 = background.</summary>
+    public float[] GetNormalizedPixels(int index)
+    {
+        var normalized = new float[MnistFormat.PixelsPerImage];
+        MnistFormat.ToModelInput(GetPixels(index), normalized);
+        return normalized;
     }
 
     /// <summary>Releases the tensors.</summary>

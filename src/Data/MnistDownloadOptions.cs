@@ -35,29 +35,3 @@ public sealed class MnistDownloadOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(TimeoutPerFile, TimeSpan.Zero, nameof(TimeoutPerFile));
     }
 }
-
-/// <summary>Progress of one file of a download.</summary>
-/// <param name="FileName">The file being fetched, such as <c>train-images-idx3-ubyte.gz</c>.</param>
-/// <param name="Mirror">The mirror it comes from.</param>
-/// <param name="BytesReceived">Bytes received so far.</param>
-/// <param name="TotalBytes">The file's expected size.</param>
-public readonly record struct MnistDownloadProgress(string FileName, Uri Mirror, long BytesReceived, long TotalBytes);
-
-/// <summary>Every mirror failed for a file; <see cref="Failures"/> lists each mirror's failure.</summary>
-public sealed class MnistDownloadException : IOException
-{
-    /// <summary>Creates the exception.</summary>
-    public MnistDownloadException(string fileName, IReadOnlyList<string> failures)
-        : base($"Could not download {fileName} from any mirror:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", failures)
-            + $"{Environment.NewLine}Check the network, or copy the four MNIST idx files (raw or .gz) into the data directory yourself.")
-    {
-        FileName = fileName;
-        Failures = failures;
-    }
-
-    /// <summary>The file that could not be fetched.</summary>
-    public string FileName { get; }
-
-    /// <summary>One line per mirror: its address and what went wrong.</summary>
-    public IReadOnlyList<string> Failures { get; }
-}

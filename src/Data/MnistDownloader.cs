@@ -36,21 +36,19 @@ internal sealed class MnistDownloader(IReadOnlyList<MnistFile> files)
 
     private static async Task DownloadFileAsync(HttpClient client, string directory, MnistFile file, MnistDownloadOptions options, IProgress<MnistDownloadProgress>? progress, CancellationToken cancellationToken)
     {
-        string fileName = file.Name + ".gz";
-        string destination = Path.Combine(directory, fileName);
         var failures = new List<string>();
         foreach (var mirror in options.Mirrors)
         {
-            var address = new Uri(mirror, fileName);
-            string temp = Path.Combine(directory, $".{fileName}.{Guid.NewGuid():N}.partial");
+            var address = new Uri(mirror, file.GzipName);
             try
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.TimeoutPerFile);
-                string? defect = await FetchAsync(client, address, temp, file, mirror, progress, timeout.Token).ConfigureAwait(false);
+                await using var staged = StagedFile.Create(Path.Combine(directory, file.GzipName), useAsync: true);
+                string? defect = await FetchAsync(client, address, staged.Stream, file, mirror, progress, timeout.Token).ConfigureAwait(false);
                 if (defect is null)
                 {
-                    File.Move(temp, destination, overwrite: true);
+                    staged.Commit();
                     return;
                 }
                 failures.Add($"{address}: {defect}");
@@ -67,16 +65,12 @@ internal sealed class MnistDownloader(IReadOnlyList<MnistFile> files)
             {
                 failures.Add($"{address}: {ex.Message}");
             }
-            finally
-            {
-                TryDelete(temp);
-            }
         }
-        throw new MnistDownloadException(fileName, failures);
+        throw new MnistDownloadException(file.GzipName, failures);
     }
 
-    /// <summary>Streams one file to <paramref name="temp"/>; returns null when it is good, else what is wrong.</summary>
-    private static async Task<string?> FetchAsync(HttpClient client, Uri address, string temp, MnistFile file, Uri mirror, IProgress<MnistDownloadProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Streams one file into <paramref name="target"/>; returns null when it is good, else what is wrong.</summary>
+    private static async Task<string?> FetchAsync(HttpClient client, Uri address, Stream target, MnistFile file, Uri mirror, IProgress<MnistDownloadProgress>? progress, CancellationToken cancellationToken)
     {
         using var response = await client.GetAsync(address, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -92,7 +86,6 @@ internal sealed class MnistDownloader(IReadOnlyList<MnistFile> files)
         long received = 0;
         var buffer = new byte[81920];
         await using (var source = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
-        await using (var target = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             int n;
             while ((n = await source.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
@@ -104,10 +97,8 @@ internal sealed class MnistDownloader(IReadOnlyList<MnistFile> files)
                 }
                 md5.AppendData(buffer, 0, n);
                 await target.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
-                progress?.Report(new MnistDownloadProgress(file.Name + ".gz", mirror, received, file.GzipSize));
+                progress?.Report(new MnistDownloadProgress(file.GzipName, mirror, received, file.GzipSize));
             }
-            await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-            target.Flush(flushToDisk: true);
         }
 
         if (received != file.GzipSize)
@@ -116,19 +107,5 @@ internal sealed class MnistDownloader(IReadOnlyList<MnistFile> files)
         }
         string actual = Convert.ToHexStringLower(md5.GetHashAndReset());
         return actual == file.GzipMd5 ? null : $"MD5 {actual} does not match the expected {file.GzipMd5}";
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 }

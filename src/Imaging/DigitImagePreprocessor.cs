@@ -302,6 +302,8 @@ public sealed class DigitImagePreprocessor
         return crop;
     }
 
+    private static int IsEdge(bool boundary) => boundary ? 1 : 0;
+
     /// <summary>
     /// Estimates the stroke width as 2·area / boundary length and, when it is much thinner than MNIST's (about 11% of
     /// the digit's longer side), dilates the ink so that scaling to 20 px does not wash it out.
@@ -319,10 +321,10 @@ public sealed class DigitImagePreprocessor
                     continue;
                 }
                 area++;
-                if (x == 0 || v[(y * w) + x - 1] <= 0.5f) edges++;
-                if (x == w - 1 || v[(y * w) + x + 1] <= 0.5f) edges++;
-                if (y == 0 || v[((y - 1) * w) + x] <= 0.5f) edges++;
-                if (y == h - 1 || v[((y + 1) * w) + x] <= 0.5f) edges++;
+                edges += IsEdge(x == 0 || v[(y * w) + x - 1] <= 0.5f)
+                    + IsEdge(x == w - 1 || v[(y * w) + x + 1] <= 0.5f)
+                    + IsEdge(y == 0 || v[((y - 1) * w) + x] <= 0.5f)
+                    + IsEdge(y == h - 1 || v[((y + 1) * w) + x] <= 0.5f);
             }
         }
         float target = TargetStrokeFraction * Math.Max(w, h);

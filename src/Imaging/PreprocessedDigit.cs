@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -7,7 +8,7 @@ namespace MnistCnn.Core.Imaging;
 public sealed class PreprocessedDigit
 {
     /// <summary>Side of the image.</summary>
-    public const int Size = 28;
+    public const int Size = MnistFormat.ImageSize;
 
     private readonly float[] _pixels;
 

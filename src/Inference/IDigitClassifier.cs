@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
 using SixLabors.ImageSharp;
 
@@ -40,4 +41,10 @@ public interface IDigitClassifier : IDisposable
 
     /// <summary>Recognises N already-normalized 28 x 28 images given as N x 784 contiguous values.</summary>
     IReadOnlyList<DigitPrediction> PredictBatch(ReadOnlySpan<float> normalizedPixels);
+
+    /// <summary>Recognises every image of an MNIST-format dataset, in order.</summary>
+    IReadOnlyList<DigitPrediction> PredictBatch(MnistDataset dataset);
+
+    /// <summary>Recognises every image of <paramref name="dataset"/> and compares the digits with its labels.</summary>
+    DigitEvaluation Evaluate(MnistDataset dataset);
 }

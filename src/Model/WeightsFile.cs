@@ -1,42 +1,17 @@
 using System.Runtime.InteropServices;
-using MnistCnn.Core.Data;
 using System.Text;
+using MnistCnn.Core.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistCnn.Core.Model;
 
-/// <summary>Atomic writes and validating reads of TorchSharp's module format (as <c>Module.save</c> writes it).</summary>
+/// <summary>Validating reads of TorchSharp's module format (as <c>Module.save</c> writes it) and of PyTorch state_dicts.</summary>
 internal static class WeightsFile
 {
     private const int MaxEntries = 256;
     private const int MaxNameBytes = 1024;
     private const int MaxRank = 8;
-
-    /// <summary>Writes through <paramref name="write"/> into a temporary file beside <paramref name="path"/>, flushes it to disk and renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                write(stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
-        }
-    }
 
     public static FileStream OpenRead(string path)
     {

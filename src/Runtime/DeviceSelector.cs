@@ -4,24 +4,6 @@ using TorchSharp;
 
 namespace MnistCnn.Core.Runtime;
 
-/// <summary>What the machine offers; injectable so the choice logic is testable without a GPU.</summary>
-internal interface IDeviceProbe
-{
-    bool IsCudaAvailable { get; }
-
-    bool IsMpsAvailable { get; }
-}
-
-/// <summary>Asks TorchSharp.</summary>
-internal sealed class TorchDeviceProbe : IDeviceProbe
-{
-    public static readonly TorchDeviceProbe Instance = new();
-
-    public bool IsCudaAvailable => TorchRuntime.EnsureLoaded() && torch.cuda.is_available();
-
-    public bool IsMpsAvailable => TorchRuntime.EnsureLoaded() && OperatingSystem.IsMacOS() && torch.mps_is_available();
-}
-
 /// <summary>Resolves a requested <see cref="ComputeDevice"/> into a concrete torch device.</summary>
 internal static partial class DeviceSelector
 {

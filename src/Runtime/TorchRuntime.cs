@@ -2,16 +2,6 @@ using TorchSharp;
 
 namespace MnistCnn.Core.Runtime;
 
-/// <summary>Thrown when TorchSharp's native libraries cannot be loaded; the message names the cause and the fix.</summary>
-public sealed class TorchRuntimeException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    public TorchRuntimeException(string message, Exception? innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>Loads TorchSharp once and turns its long loader trace into one actionable exception.</summary>
 internal static class TorchRuntime
 {

@@ -1,3 +1,4 @@
+using MnistCnn.Core.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -29,7 +30,7 @@ internal static class Augmentation
         var cos = angle.cos() * scale;
         var sin = angle.sin() * scale;
         var theta = torch.stack([cos, -sin, Uniform(-MaxShift, MaxShift), sin, cos, Uniform(-MaxShift, MaxShift)], 1).view(b, 2, 3);
-        var grid = F.affine_grid(theta, [b, 1, 28, 28], align_corners: false);
+        var grid = F.affine_grid(theta, [b, 1, MnistFormat.ImageSize, MnistFormat.ImageSize], align_corners: false);
         var moved = F.grid_sample(x, grid, align_corners: false);
 
         var pick = torch.rand(b, generator: generator).to(device).view(b, 1, 1, 1);

@@ -26,11 +26,18 @@ public sealed class BestModelCallback : IEpochCallback, IDisposable
     /// <summary>Put the best weights back into the model when training ends. Default true.</summary>
     public bool RestoreOnTrainingEnd { get; init; } = true;
 
-    /// <summary>The epoch whose weights are kept, or 0 before the first epoch.</summary>
+    /// <summary>The epoch whose weights are kept (of the last training run), or 0 before the first epoch.</summary>
     public int BestEpoch => _state.BestEpoch;
 
     /// <summary>The monitored value at <see cref="BestEpoch"/>.</summary>
     public double? BestValue => _state.Best;
+
+    /// <inheritdoc/>
+    public void OnTrainingBegin(MnistCnnModule model, TrainerOptions options)
+    {
+        _state.Reset();
+        DisposeBest();
+    }
 
     /// <inheritdoc/>
     public void OnEpochEnd(EpochContext context)

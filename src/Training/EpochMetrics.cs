@@ -23,27 +23,3 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccur
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "Unknown metric."),
     };
 }
-
-/// <summary>A metric a callback can monitor.</summary>
-public enum TrainingMetric
-{
-    /// <summary><see cref="EpochMetrics.TestAccuracy"/> (higher is better).</summary>
-    TestAccuracy,
-
-    /// <summary><see cref="EpochMetrics.TestLoss"/> (lower is better).</summary>
-    TestLoss,
-
-    /// <summary><see cref="EpochMetrics.TrainAccuracy"/> (higher is better).</summary>
-    TrainAccuracy,
-
-    /// <summary><see cref="EpochMetrics.TrainLoss"/> (lower is better).</summary>
-    TrainLoss,
-}
-
-/// <summary>Progress within an epoch, reported after each batch.</summary>
-/// <param name="Epoch">The epoch, from 1.</param>
-/// <param name="Batch">Batches done in this epoch.</param>
-/// <param name="BatchCount">Batches in the epoch.</param>
-/// <param name="Images">Images done in this epoch.</param>
-/// <param name="MeanLoss">Mean training loss over the images so far.</param>
-public readonly record struct BatchProgress(int Epoch, int Batch, int BatchCount, int Images, double MeanLoss);

@@ -1,3 +1,5 @@
+using MnistCnn.Core.Model;
+
 namespace MnistCnn.Core.Training;
 
 /// <summary>
@@ -26,8 +28,15 @@ public sealed class ModelCheckpoint : IEpochCallback
     /// <summary>Save only when the monitored metric improves. Default true; false saves every epoch.</summary>
     public bool SaveBestOnly { get; init; } = true;
 
-    /// <summary>The epoch last saved, or 0.</summary>
+    /// <summary>The epoch last saved in the last training run, or 0.</summary>
     public int SavedEpoch { get; private set; }
+
+    /// <inheritdoc/>
+    public void OnTrainingBegin(MnistCnnModule model, TrainerOptions options)
+    {
+        _state.Reset();
+        SavedEpoch = 0;
+    }
 
     /// <inheritdoc/>
     public void OnEpochEnd(EpochContext context)

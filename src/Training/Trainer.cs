@@ -34,7 +34,7 @@ public sealed partial class Trainer
     /// <summary>The options in force.</summary>
     public TrainerOptions Options { get; }
 
-    /// <summary>The callbacks, in the order they run after each epoch.</summary>
+    /// <summary>The callbacks, in the order they run.</summary>
     public IReadOnlyList<IEpochCallback> Callbacks => _callbacks;
 
     /// <summary>Adds a callback; callbacks run in the order added. Returns this trainer.</summary>
@@ -58,6 +58,11 @@ public sealed partial class Trainer
         var total = Stopwatch.StartNew();
         Device device = DeviceSelector.Resolve(Options.Device, _logger);
         _model.to(device);
+
+        foreach (var callback in _callbacks)
+        {
+            callback.OnTrainingBegin(_model, Options);
+        }
 
         var history = new List<EpochMetrics>();
         bool cancelled = false;
@@ -136,7 +141,7 @@ public sealed partial class Trainer
         {
             using var scope = torch.NewDisposeScope();
             long size = Math.Min(Options.EvaluationBatchSize, n - start);
-            var x = ToInputs(images.narrow(0, start, size));
+            var x = MnistFormat.ToModelInput(images.narrow(0, start, size));
             var y = labels.narrow(0, start, size);
             var output = _model.call(x);
             lossSum.add_(F.cross_entropy(output, y, reduction: nn.Reduction.Sum));
@@ -165,7 +170,7 @@ public sealed partial class Trainer
             int start = batch * Options.BatchSize;
             int size = (int)Math.Min(Options.BatchSize, n - start);
             var indices = order.narrow(0, start, size);
-            var x = ToInputs(images.index_select(0, indices));
+            var x = MnistFormat.ToModelInput(images.index_select(0, indices));
             if (Options.Augment)
             {
                 x = Augmentation.Apply(x, generator);
@@ -188,9 +193,6 @@ public sealed partial class Trainer
         }
         return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
     }
-
-    /// <summary>MNIST bytes to the model's input: float32 in [0, 1].</summary>
-    private static Tensor ToInputs(Tensor pixels) => pixels.to(ScalarType.Float32).div_(255f);
 
     /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>
     private readonly struct DeviceCopies : IDisposable

@@ -39,16 +39,12 @@ public class MicroBenchmarks
         _classifier = DigitClassifier.LoadPretrained();
         _png = DigitPng();
         using var test = MnistDataset.Load(_mnist, MnistSplit.Test);
-        _batch = new float[BatchImages * 784];
+        _batch = new float[BatchImages * MnistFormat.PixelsPerImage];
         for (int i = 0; i < BatchImages; i++)
         {
-            byte[] pixels = test.GetPixels(i);
-            for (int p = 0; p < 784; p++)
-            {
-                _batch[(i * 784) + p] = pixels[p] / 255f;
-            }
+            test.GetNormalizedPixels(i).CopyTo(_batch, i * MnistFormat.PixelsPerImage);
         }
-        _one = _batch[..784];
+        _one = _batch[..MnistFormat.PixelsPerImage];
     }
 
     [GlobalCleanup]

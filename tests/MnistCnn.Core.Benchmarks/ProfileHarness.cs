@@ -40,7 +40,7 @@ internal static class ProfileHarness
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         int reps = batch == 1 ? 200 : 10;
         using var inference = torch.inference_mode();
-        using var x = torch.rand(batch, 1, 28, 28);
+        using var x = torch.rand(batch, 1, MnistFormat.ImageSize, MnistFormat.ImageSize);
         foreach (bool channelsLast in new[] { false, true })
         {
             using var scope = torch.NewDisposeScope();
@@ -123,7 +123,7 @@ internal static class ProfileHarness
                 watch.Restart();
             }
             var idx = order.narrow(0, b * 64, 64);
-            var x = train.Images.index_select(0, idx).to(ScalarType.Float32).div_(255f);
+            var x = MnistFormat.ToModelInput(train.Images.index_select(0, idx));
             var y = train.Labels.index_select(0, idx);
             Lap();
             optimizer.zero_grad();
@@ -189,7 +189,6 @@ internal static class ProfileHarness
             double managedMs = watch.Elapsed.TotalMilliseconds;
             long managedFaults = MinorFaults() - faults;
             GC.KeepAlive(managed);
-            managed = null;
             faults = MinorFaults();
             watch.Restart();
             using (var train = MnistDataset.Load(mnist, MnistSplit.Train))

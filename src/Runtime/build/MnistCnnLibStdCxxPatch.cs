@@ -196,7 +196,7 @@ namespace MnistCnn.Core.Build
                 };
                 if (s.Type != 8 /* SHT_NOBITS */ && (s.Offset < 0 || s.Size < 0 || s.Offset + s.Size > elf.Length))
                 {
-                    throw new IndexOutOfRangeException();
+                    throw new ArgumentOutOfRangeException(nameof(elf), "a section lies outside the file");
                 }
                 list.Add(s);
             }
@@ -242,6 +242,12 @@ namespace MnistCnn.Core.Build
             return -1;
         }
 
+        private static readonly string[] SystemLibraryDirectories =
+        {
+            "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu",
+            "/usr/lib64", "/lib64", "/usr/lib", "/lib",
+        };
+
         /// <summary>The libstdc++ the dynamic loader would pick, looked for in the usual places.</summary>
         public static string? FindSystemLibStdCxx()
         {
@@ -251,11 +257,7 @@ namespace MnistCnn.Core.Build
             {
                 dirs.AddRange(ldPath.Split(':').Where(d => d.Length > 0));
             }
-            dirs.AddRange(new[]
-            {
-                "/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/lib/aarch64-linux-gnu",
-                "/usr/lib64", "/lib64", "/usr/lib", "/lib",
-            });
+            dirs.AddRange(SystemLibraryDirectories);
             return dirs.Select(d => Path.Combine(d, "libstdc++.so.6")).FirstOrDefault(File.Exists);
         }
     }
