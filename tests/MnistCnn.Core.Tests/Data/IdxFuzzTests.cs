@@ -1,6 +1,6 @@
 using MnistCnn.Core.Data;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
@@ -8,6 +8,7 @@ namespace MnistCnn.Core.Tests;
 /// Thousands of mutations of a small valid pair of idx files, raw and gzip. Every case must either load or throw the
 /// library's InvalidDataException naming the file, allocate no more than the file's size warrants, and finish quickly.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class IdxFuzzTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _dir = new();

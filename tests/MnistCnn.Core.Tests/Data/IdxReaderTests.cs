@@ -3,6 +3,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class IdxReaderTests : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -50,10 +51,10 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Empty_file() => AssertInvalid(Write("empty", []), "shorter than the 4-byte", () => IdxReader.Read(_dir.File("empty")));
+    public void An_empty_file_is_refused_as_too_short() => AssertInvalid(Write("empty", []), "shorter than the 4-byte", () => IdxReader.Read(_dir.File("empty")));
 
     [Fact]
-    public void Wrong_magic()
+    public void A_wrong_magic_number_is_refused()
     {
         byte[] bytes = Idx.Images(1);
         bytes[0] = 0x89;
@@ -62,7 +63,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Unknown_type_code()
+    public void An_unknown_type_code_is_refused()
     {
         string path = Write("t", Idx.Build(0x07, [1], [0]));
         AssertInvalid(path, "unknown IDX element type code 0x07", () => IdxReader.Read(path));
@@ -72,7 +73,7 @@ public sealed class IdxReaderTests : IDisposable
     [InlineData(0)]
     [InlineData(9)]
     [InlineData(255)]
-    public void Rank_out_of_range(byte rank)
+    public void A_rank_out_of_range_is_refused(byte rank)
     {
         string path = Write("r", [0, 0, 8, rank, 0, 0, 0, 1]);
         AssertInvalid(path, $"rank is {rank}", () => IdxReader.Read(path));
@@ -82,7 +83,7 @@ public sealed class IdxReaderTests : IDisposable
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(int.MinValue)]
-    public void Non_positive_dimension(int dim)
+    public void A_non_positive_dimension_is_refused(int dim)
     {
         string path = Write("d", Idx.Build(8, [2, dim], []));
         AssertInvalid(path, "must be positive", () => IdxReader.Read(path));
@@ -109,35 +110,35 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Truncated_header()
+    public void A_truncated_header_is_refused()
     {
         string path = Write("th", Idx.Images(2)[..10]);
         AssertInvalid(path, "ends inside its header", () => IdxReader.Read(path));
     }
 
     [Fact]
-    public void Truncated_data_raw()
+    public void Truncated_raw_data_is_refused()
     {
         string path = Write("td", Idx.Images(2)[..100]);
         AssertInvalid(path, "truncated", () => IdxReader.Read(path));
     }
 
     [Fact]
-    public void Trailing_bytes_raw()
+    public void Trailing_bytes_after_raw_data_are_refused()
     {
         string path = Write("tb", [.. Idx.Images(2), 1, 2, 3]);
         AssertInvalid(path, "trailing bytes", () => IdxReader.Read(path));
     }
 
     [Fact]
-    public void Truncated_data_gzip()
+    public void Truncated_gzip_data_is_refused()
     {
         string path = Write("tg", Idx.Gzip(Idx.Images(2)[..100]));
         AssertInvalid(path, "truncated", () => IdxReader.Read(path));
     }
 
     [Fact]
-    public void Gzip_cut_mid_stream()
+    public void A_gzip_stream_cut_mid_way_is_refused()
     {
         byte[] gz = Idx.Gzip(Idx.Images(50));
         string path = Write("cut.gz", gz[..(gz.Length / 2)]);
@@ -145,7 +146,7 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Gzip_with_bad_crc()
+    public void A_gzip_stream_with_a_bad_crc_is_refused()
     {
         byte[] gz = Idx.Gzip(Idx.Images(2));
         gz[^6] ^= 0xFF; // inside the CRC32 trailer
@@ -154,73 +155,9 @@ public sealed class IdxReaderTests : IDisposable
     }
 
     [Fact]
-    public void Missing_file_names_the_file()
+    public void A_missing_file_is_refused_naming_the_file()
     {
         string path = _dir.File("nope");
         AssertInvalid(path, "not found", () => IdxReader.Read(path));
-    }
-}
-
-public sealed class MnistDatasetFileTests : IDisposable
-{
-    private readonly TempDir _dir = new();
-
-    public void Dispose() => _dir.Dispose();
-
-    private (string Images, string Labels) Write(byte[] images, byte[] labels)
-    {
-        File.WriteAllBytes(_dir.File("train-images-idx3-ubyte"), images);
-        File.WriteAllBytes(_dir.File("train-labels-idx1-ubyte.gz"), Idx.Gzip(labels));
-        return (_dir.File("train-images-idx3-ubyte"), _dir.File("train-labels-idx1-ubyte.gz"));
-    }
-
-    [Fact]
-    public void Loads_a_split_from_standard_names_raw_or_gz()
-    {
-        Write(Idx.Images(5), Idx.Labels(5));
-        using var set = MnistDataset.Load(_dir.Path, MnistSplit.Train);
-        Assert.Equal(5, set.Count);
-        Assert.Equal(Idx.Images(5)[16..(16 + 784)], set.GetPixels(0));
-        Assert.Equal(Idx.Labels(5)[8], set.GetLabel(0));
-        using var sub = set.Subset(1, 3);
-        Assert.Equal(3, sub.Count);
-        Assert.Equal(set.GetPixels(1), sub.GetPixels(0));
-    }
-
-    [Fact]
-    public void Counts_must_agree()
-    {
-        var (_, labels) = Write(Idx.Images(5), Idx.Labels(4));
-        var ex = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_dir.Path, MnistSplit.Train));
-        Assert.StartsWith(labels, ex.Message);
-        Assert.Contains("holds 4 labels but", ex.Message);
-    }
-
-    [Fact]
-    public void Labels_must_be_digits()
-    {
-        byte[] labels = Idx.Labels(5);
-        labels[^2] = 10;
-        var (_, path) = Write(Idx.Images(5), labels);
-        var ex = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_dir.Path, MnistSplit.Train));
-        Assert.Contains(path, ex.Message);
-        Assert.Contains("label 3 is 10", ex.Message);
-    }
-
-    [Fact]
-    public void Swapped_files_are_named()
-    {
-        var (images, _) = Write(Idx.Labels(5), Idx.Labels(5));
-        var ex = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_dir.Path, MnistSplit.Train));
-        Assert.StartsWith(images, ex.Message);
-        Assert.Contains("Is this a labels file?", ex.Message);
-    }
-
-    [Fact]
-    public void Missing_split_says_how_to_get_it()
-    {
-        var ex = Assert.Throws<InvalidDataException>(() => MnistDataset.Load(_dir.Path, MnistSplit.Test));
-        Assert.Contains("t10k-images-idx3-ubyte", ex.Message);
-        Assert.Contains("DownloadAsync", ex.Message);
     }
 }

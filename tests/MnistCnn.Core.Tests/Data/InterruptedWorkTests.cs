@@ -4,11 +4,12 @@ using System.Net.Sockets;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Model;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
 /// <summary>Kills a real process while it writes a model or downloads MNIST, and checks what it leaves behind.</summary>
+[Trait(TestCategory.Name, TestCategory.Integration)]
 public sealed class InterruptedWorkTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly string Helper = Built.Dll("tests", "MnistCnn.Core.CrashHelper");
@@ -42,7 +43,7 @@ public sealed class InterruptedWorkTests(ITestOutputHelper output) : IDisposable
             int saves = 0;
             while (saves < target && process.StandardOutput.ReadLine() is { } line)
             {
-                saves = int.Parse(line["saved ".Length..]) + 1;
+                saves = int.Parse(line["saved ".Length..], System.Globalization.CultureInfo.InvariantCulture) + 1;
             }
             Thread.Sleep(rnd.Next(0, 8));
             process.Kill(entireProcessTree: true);
@@ -89,7 +90,7 @@ public sealed class InterruptedWorkTests(ITestOutputHelper output) : IDisposable
             catch (Exception ex) when (ex is HttpListenerException or OperationCanceledException or IOException)
             {
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         string dir = _dir.File("mnist");
         using var process = Start("download", $"http://127.0.0.1:{port}/", dir);

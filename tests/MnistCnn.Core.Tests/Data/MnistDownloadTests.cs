@@ -6,90 +6,23 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
-/// <summary>A real HTTP server on 127.0.0.1 with one mirror per behaviour: good, 404, corrupt bytes, short body.</summary>
-public sealed class LoopbackMirrors : IDisposable
-{
-    private readonly HttpListener _listener = new();
-    private readonly Dictionary<string, byte[]> _files;
-    private readonly Task _loop;
-
-    public LoopbackMirrors(Dictionary<string, byte[]> files)
-    {
-        _files = files;
-        int port;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-        BaseUri = new Uri($"http://127.0.0.1:{port}/");
-        _listener.Prefixes.Add(BaseUri.ToString());
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
-    }
-
-    public Uri BaseUri { get; }
-
-    public int Requests;
-
-    public Uri Mirror(string behaviour) => new(BaseUri, behaviour + "/");
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext ctx;
-            try
-            {
-                ctx = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (!_listener.IsListening)
-            {
-                return;
-            }
-            Interlocked.Increment(ref Requests);
-            string[] parts = ctx.Request.Url!.AbsolutePath.Trim('/').Split('/');
-            using var response = ctx.Response;
-            if (parts.Length != 2 || parts[0] == "missing" || !_files.TryGetValue(parts[1], out var body))
-            {
-                response.StatusCode = 404;
-                continue;
-            }
-            body = parts[0] switch
-            {
-                "corrupt" => body.Select((b, i) => i == body.Length / 2 ? (byte)(b ^ 0xFF) : b).ToArray(),
-                "short" => body[..(body.Length / 2)],
-                _ => body,
-            };
-            response.ContentLength64 = body.Length;
-            await response.OutputStream.WriteAsync(body);
-        }
-    }
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-    }
-}
-
-public sealed class DownloadTests : IDisposable
+[Trait(TestCategory.Name, TestCategory.Unit)]
+public sealed class MnistDownloadTests : IDisposable
 {
     private readonly TempDir _dir = new();
     private readonly Dictionary<string, byte[]> _served;
     private readonly MnistDownloader _downloader;
     private readonly LoopbackMirrors _server;
 
-    public DownloadTests()
+    public MnistDownloadTests()
     {
         var images = Idx.Gzip(Idx.Images(20));
         var labels = Idx.Gzip(Idx.Labels(20));
         _served = new() { ["train-images-idx3-ubyte.gz"] = images, ["train-labels-idx1-ubyte.gz"] = labels };
         _downloader = new MnistDownloader(
         [
-            new MnistFile("train-images-idx3-ubyte", Convert.ToHexStringLower(MD5.HashData(images)), images.Length),
-            new MnistFile("train-labels-idx1-ubyte", Convert.ToHexStringLower(MD5.HashData(labels)), labels.Length),
+            new MnistFile("train-images-idx3-ubyte", RawMd5: "", Convert.ToHexStringLower(MD5.HashData(images)), images.Length),
+            new MnistFile("train-labels-idx1-ubyte", RawMd5: "", Convert.ToHexStringLower(MD5.HashData(labels)), labels.Length),
         ]);
         _server = new LoopbackMirrors(_served);
     }
@@ -116,14 +49,14 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Good_mirror()
+    public async Task A_good_mirror_delivers_each_file_intact()
     {
         await Download("good");
         AssertDownloadedIntact();
     }
 
     [Fact]
-    public async Task Not_found_then_good()
+    public async Task A_mirror_answering_404_is_passed_over_for_the_next()
     {
         await Download("missing", "good");
         AssertDownloadedIntact();
@@ -150,7 +83,7 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Unreachable_mirror_then_good()
+    public async Task An_unreachable_mirror_is_passed_over_for_the_next()
     {
         int closedPort;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
@@ -177,14 +110,9 @@ public sealed class DownloadTests : IDisposable
     }
 
     [Fact]
-    public void Options_are_validated()
+    public void Mirror_lists_that_are_empty_or_not_http_are_refused()
     {
-        Assert.Throws<ArgumentException>(() => MnistDataset.DownloadAsync(_dir.Path, new MnistDownloadOptions { Mirrors = [] }).GetAwaiter().GetResult());
-        Assert.Throws<ArgumentException>(() => MnistDataset.DownloadAsync(_dir.Path, new MnistDownloadOptions { Mirrors = [new Uri("ftp://example.org/")] }).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentException>(() => MnistDataset.DownloadAsync(_dir.Path, new MnistDownloadOptions { Mirrors = [] }, cancellationToken: TestContext.Current.CancellationToken).GetAwaiter().GetResult());
+        Assert.Throws<ArgumentException>(() => MnistDataset.DownloadAsync(_dir.Path, new MnistDownloadOptions { Mirrors = [new Uri("ftp://example.org/")] }, cancellationToken: TestContext.Current.CancellationToken).GetAwaiter().GetResult());
     }
-}
-
-internal sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-{
-    public void Report(T value) => report(value);
 }

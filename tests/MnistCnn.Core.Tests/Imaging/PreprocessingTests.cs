@@ -6,6 +6,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class PreprocessingTests
 {
     private static float[] Gray(int w, int h, Func<int, int, float> f) =>

@@ -3,11 +3,12 @@ using MnistCnn.Core.Inference;
 using MnistCnn.Core.Model;
 using MnistCnn.Core.Training;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
-[Collection(MnistCollection.Name)]
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Integration)]
 public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHelper output)
 {
     private static long ResidentBytes()
@@ -16,7 +17,7 @@ public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHel
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
             }
         }
         throw new InvalidOperationException("no VmRSS in /proc/self/status");
@@ -34,7 +35,7 @@ public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHel
     public void Eight_threads_making_10000_predictions_each_match_sequential_results_with_flat_memory()
     {
         using var classifier = DigitClassifier.LoadPretrained();
-        var inputs = Enumerable.Range(0, 64).Select(i => mnist.Test.GetPixels(i).Select(p => p / 255f).ToArray()).ToArray();
+        var inputs = Enumerable.Range(0, 64).Select(i => mnist.Test.GetNormalizedPixels(i)).ToArray();
         var expected = inputs.Select(x => classifier.Predict(x).Probabilities.ToArray()).ToArray();
         for (int i = 0; i < 2000; i++)
         {
@@ -85,8 +86,8 @@ public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHel
         using var test = mnist.Test.Take(2000);
         using var model = new MnistCnnModule(seed: 6);
         var probe = new ResidentPerEpoch();
-        new Trainer(model, new TrainerOptions { Epochs = 8, Seed = 6 }).Add(probe).Fit(train, test);
-        output.WriteLine("resident after each epoch (MB): " + string.Join(", ", probe.Bytes.Select(b => (b / 1e6).ToString("F0"))));
+        new Trainer(model, new TrainerOptions { Epochs = 8, Seed = 6 }).Add(probe).Fit(train, test, cancellationToken: TestContext.Current.CancellationToken);
+        output.WriteLine("resident after each epoch (MB): " + string.Join(", ", probe.Bytes.Select(b => (b / 1e6).ToString("F0", System.Globalization.CultureInfo.InvariantCulture))));
 
         // After three epochs of warm-up the allocator's arenas have found their size; the odd step of a few tens of MB
         // remains possible. Leaking one batch's activations per step would add over 300 MB per epoch here.

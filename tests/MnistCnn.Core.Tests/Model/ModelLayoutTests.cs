@@ -10,11 +10,12 @@ namespace MnistCnn.Core.Tests;
 /// The module runs channels-last and pools before ReLU on the CPU for speed; it must compute exactly what the
 /// tutorial's forward (NCHW, conv → ReLU → pool) computes, values and gradients.
 /// </summary>
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class ModelLayoutTests
 {
     private static readonly long[] Pad = [1, 1];
 
-    private static Tensor TutorialForward(IReadOnlyDictionary<string, Tensor> p, Tensor x)
+    private static Tensor TutorialForward(Dictionary<string, Tensor> p, Tensor x)
     {
         var y = F.max_pool2d(F.relu(F.conv2d(x, p["conv1.weight"], p["conv1.bias"], padding: Pad)), 2, 2);
         y = F.max_pool2d(F.relu(F.conv2d(y, p["conv2.weight"], p["conv2.bias"], padding: Pad)), 2, 2);

@@ -4,7 +4,7 @@ using System.Text.Json;
 using MnistCnn.Core.Model;
 using TorchSharp;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
@@ -12,7 +12,8 @@ namespace MnistCnn.Core.Tests;
 /// The fixture in PyTorch/ was made by make_seed_fixture.py in Debian's PyTorch: the seed's MNISTModel, trained briefly,
 /// saved with torch.save(model.state_dict()), and its logits for the first 32 MNIST test images.
 /// </summary>
-[Collection(MnistCollection.Name)]
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Integration)]
 public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper output) : IDisposable
 {
     private const double Tolerance = 1e-4;
@@ -23,7 +24,7 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
 
     private float[][] OurLogits(MnistCnnModule model, int count)
     {
-        var pixels = Enumerable.Range(0, count).SelectMany(i => mnist.Test.GetPixels(i)).Select(p => p / 255f).ToArray();
+        var pixels = Enumerable.Range(0, count).SelectMany(mnist.Test.GetNormalizedPixels).ToArray();
         model.eval();
         using var inference = torch.inference_mode();
         using var x = torch.tensor(pixels, [count, 1, 28, 28]);
@@ -57,26 +58,19 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
     [Fact]
     public void Our_pth_loads_in_the_seeds_pytorch_model_and_gives_our_logits()
     {
-        if (!PythonTorchAvailable(out string why))
-        {
-            if (Environment.GetEnvironmentVariable("CI") == "true")
-            {
-                Assert.Fail($"CI must install python3-torch: {why}");
-            }
-            throw new Exception("$XunitDynamicSkip$/usr/bin/python3 cannot import torch (apt-get install python3-torch): " + why);
-        }
+        Requires.PythonTorch();
 
         using var model = new MnistCnnModule(seed: 5);
         using (var train = mnist.Train.Take(2000))
         using (var test = mnist.Test.Take(200))
         {
-            new Training.Trainer(model, new Training.TrainerOptions { Epochs = 1, Seed = 5 }).Fit(train, test);
+            new Training.Trainer(model, new Training.TrainerOptions { Epochs = 1, Seed = 5 }).Fit(train, test, cancellationToken: TestContext.Current.CancellationToken);
         }
         string pth = _dir.File("ours.pth");
         model.SavePyTorch(pth);
 
         const int count = 32;
-        string json = Run("/usr/bin/python3", $"\"{Path.Combine(FixtureDir, "check_export.py")}\" \"{pth}\" \"{mnist.Directory}\" {count}");
+        string json = Run(Requires.PythonPath, $"\"{Path.Combine(FixtureDir, "check_export.py")}\" \"{pth}\" \"{mnist.Directory}\" {count}");
         var theirs = JsonSerializer.Deserialize<float[][]>(json)!;
         double diff = MaxDifference(theirs, OurLogits(model, count));
         output.WriteLine($"MnistCnn.Core -> PyTorch: largest logit difference {diff:E2} over {count} images");
@@ -84,7 +78,7 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
     }
 
     [Fact]
-    public void Pth_round_trip_and_content_detection()
+    public void A_pth_round_trips_and_is_recognised_by_content()
     {
         using var a = new MnistCnnModule(seed: 8);
         string path = _dir.File("model.weights"); // no .pth extension: recognised by content
@@ -132,21 +126,6 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
         var ex = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
         Assert.StartsWith(path, ex.Message);
         Assert.Contains("state_dict", ex.Message);
-    }
-
-    private static bool PythonTorchAvailable(out string why)
-    {
-        try
-        {
-            Run("/usr/bin/python3", "-c \"import torch\"");
-            why = "";
-            return true;
-        }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            why = ex.Message;
-            return false;
-        }
     }
 
     private static string Run(string file, string arguments)

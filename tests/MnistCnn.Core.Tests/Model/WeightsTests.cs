@@ -4,6 +4,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class WeightsTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
@@ -9,7 +9,8 @@ namespace MnistCnn.Core.Tests;
 /// `dotnet add package MnistCnn.Core --source feed`, add TorchSharp-cpu, write a program with the three lines, run it.
 /// It passes on Debian 12 only if the package's buildTransitive libstdc++ step works.
 /// </summary>
-[Collection(MnistCollection.Name)]
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Package)]
 public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTests.PackedFeed packed, ITestOutputHelper output)
     : IDisposable, IClassFixture<PackageConsumerTests.PackedFeed>
 {

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class DeviceSelectorTests
 {
     private sealed record Probe(bool IsCudaAvailable, bool IsMpsAvailable) : IDeviceProbe;
@@ -45,29 +46,4 @@ public sealed class DeviceSelectorTests
     [Fact]
     public void Real_probe_on_this_machine_picks_cpu() =>
         Assert.Equal(ComputeDevice.Cpu, DeviceSelector.Choose(ComputeDevice.Auto, null, TorchDeviceProbe.Instance));
-}
-
-public sealed class TorchRuntimeTests
-{
-    [Fact]
-    public void Missing_backend_is_explained_in_two_sentences()
-    {
-        var cause = new NotSupportedException("This application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-linux-x64, Version=2.10.0.0.\n\nTrace...");
-        var ex = TorchRuntime.Explain(new TypeInitializationException("TorchSharp.torch", cause), loaderError: "libtorch_cpu.so: cannot open shared object file: No such file or directory");
-        Assert.Contains("Add the package TorchSharp-cpu", ex.Message);
-        Assert.Equal(2, ex.Message.Split(". ", StringSplitOptions.RemoveEmptyEntries).Length);
-        Assert.Same(cause, ex.InnerException!.InnerException);
-    }
-
-    [Fact]
-    public void Old_libstdcxx_is_explained()
-    {
-        var cause = new NotSupportedException("This application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-linux-x64");
-        var ex = TorchRuntime.Explain(cause, loaderError: "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by libLibTorchSharp.so)");
-        Assert.Contains("GCC 13", ex.Message);
-        Assert.Contains("MnistCnnLibStdCxxCompat", ex.Message);
-    }
-
-    [Fact]
-    public void Loads_here() => Assert.True(TorchRuntime.EnsureLoaded());
 }

@@ -3,6 +3,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
+[Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class LibStdCxxPatchTests
 {
     private static string NuGetCopy => Path.Combine(

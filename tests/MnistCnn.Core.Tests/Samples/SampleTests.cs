@@ -1,12 +1,13 @@
 using System.Text.RegularExpressions;
 using SixLabors.ImageSharp;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
 /// <summary>The samples run as a user runs them, with their output read as a script would.</summary>
-[Collection(MnistCollection.Name)]
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Integration)]
 public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _dir = new();
@@ -45,7 +46,7 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
     }
 
     [Fact]
-    public void Train_without_plots_and_with_bad_arguments()
+    public void Train_refuses_bad_arguments_with_usage_and_skips_plots_on_request()
     {
         var (exit, _, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Train"), _dir.Path, "--epochs", "many");
         Assert.Equal(2, exit);
@@ -83,7 +84,7 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
             var match = Regex.Match(lines[i], @"^(?<path>[^\t]+)\t(?<digit>\d)\t(?<confidence>[01]\.\d{4})$");
             Assert.True(match.Success, lines[i]);
             Assert.Equal(paths[i], match.Groups["path"].Value);
-            right += match.Groups["digit"].Value == samples[i].Digit.ToString() ? 1 : 0;
+            right += match.Groups["digit"].Value == samples[i].Digit.ToString(System.Globalization.CultureInfo.InvariantCulture) ? 1 : 0;
         }
         Assert.True(right >= 18, $"{right} of 20 right");
         Assert.Contains("notes.png: not a PNG, JPEG, BMP or GIF", stderr);

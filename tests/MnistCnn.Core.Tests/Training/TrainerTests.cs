@@ -1,14 +1,14 @@
-using MnistCnn.Core.Data;
 using MnistCnn.Core.Model;
 using MnistCnn.Core.Training;
 using TorchSharp;
 using Xunit;
-using Xunit.Abstractions;
+
 
 namespace MnistCnn.Core.Tests;
 
-[Collection(MnistCollection.Name)]
-public sealed class TrainingIntegrationTests(MnistFixture mnist, ITestOutputHelper output)
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Integration)]
+public sealed class TrainerTests(MnistFixture mnist, ITestOutputHelper output)
 {
     [Fact]
     public void Real_mnist_has_the_published_sizes()
@@ -22,7 +22,7 @@ public sealed class TrainingIntegrationTests(MnistFixture mnist, ITestOutputHelp
     public void One_epoch_at_the_tutorial_defaults_reaches_97_5_percent()
     {
         using var model = new MnistCnnModule(seed: 1);
-        var result = new Trainer(model, new TrainerOptions { Epochs = 1, Seed = 1, Device = Runtime.ComputeDevice.Cpu }).Fit(mnist.Train, mnist.Test);
+        var result = new Trainer(model, new TrainerOptions { Epochs = 1, Seed = 1, Device = Runtime.ComputeDevice.Cpu }).Fit(mnist.Train, mnist.Test, cancellationToken: TestContext.Current.CancellationToken);
         var m = Assert.Single(result.History);
         output.WriteLine($"epoch 1: train loss {m.TrainLoss:F6} acc {m.TrainAccuracy:P2}; test loss {m.TestLoss:F6} acc {m.TestAccuracy:P2}; {m.Duration.TotalSeconds:F1} s, {m.ImagesPerSecond:F0} images/s");
         Assert.True(m.TestAccuracy >= 0.975, $"test accuracy {m.TestAccuracy:P2}");
@@ -83,7 +83,7 @@ public sealed class TrainingIntegrationTests(MnistFixture mnist, ITestOutputHelp
         var tutorial = new TutorialStyleBest();
         var trainer = new Trainer(model, new TrainerOptions { Epochs = 3, Seed = 2, LearningRate = 0.0003 })
             .Add(best).Add(tutorial).Add(new Reinitialize(afterEpoch: 2));
-        var history = trainer.Fit(train, test).History;
+        var history = trainer.Fit(train, test, cancellationToken: TestContext.Current.CancellationToken).History;
         output.WriteLine(string.Join("; ", history.Select(h => $"epoch {h.Epoch}: {h.TestAccuracy:P2}")));
         Assert.Equal(2, best.BestEpoch);
         Assert.True(history[2].TestAccuracy < history[1].TestAccuracy);
@@ -106,7 +106,7 @@ public sealed class TrainingIntegrationTests(MnistFixture mnist, ITestOutputHelp
         using var model = new MnistCnnModule(seed: 2);
         using var best = new BestModelCallback();
         var trainer = new Trainer(model, new TrainerOptions { Epochs = 2, Seed = 2 }).Add(best).Add(new Reinitialize(afterEpoch: 2));
-        var history = trainer.Fit(train, test).History;
+        var history = trainer.Fit(train, test, cancellationToken: TestContext.Current.CancellationToken).History;
         Assert.Equal(history[1].TestAccuracy, trainer.Evaluate(test).Accuracy);
     }
 
@@ -155,8 +155,8 @@ public sealed class TrainingIntegrationTests(MnistFixture mnist, ITestOutputHelp
         var checkpoint = new ModelCheckpoint(dir.File("best.bin"));
         var result = new Trainer(model, new TrainerOptions { Epochs = 6, Seed = 4 })
             .Add(checkpoint)
-            .Add(new EarlyStopping(new MetricMonitor(TrainingMetric.TrainLoss, MinDelta: 10, Patience: 1)))
-            .Fit(train, test);
+            .Add(new EarlyStopping(new MetricMonitor(TrainingMetric.TrainLoss, MinDelta: 10), patience: 1))
+            .Fit(train, test, cancellationToken: TestContext.Current.CancellationToken);
         Assert.Equal(2, result.History.Count);
         Assert.Contains("early stopping", result.StopReason);
         Assert.Equal(result.BestEpoch!.Epoch, checkpoint.SavedEpoch);

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace MnistCnn.Core.Tests;
+
+/// <summary>The web sample, started for real on a free port of 127.0.0.1.</summary>
+public sealed class WebSample : IDisposable
+{
+    private readonly Process _process;
+
+    public WebSample()
+    {
+        string dll = Built.Dll("samples", "MnistCnn.Web");
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("web sample not built", dll);
+        }
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+        BaseUri = new Uri($"http://127.0.0.1:{port}/");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
+        psi.ArgumentList.Add(dll);
+        psi.ArgumentList.Add("--urls");
+        psi.ArgumentList.Add(BaseUri.ToString());
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        using var client = new HttpClient();
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                if (client.GetAsync(BaseUri).Result.IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (AggregateException) when (deadline.Elapsed < TimeSpan.FromSeconds(60) && !_process.HasExited)
+            {
+            }
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60) || _process.HasExited)
+            {
+                throw new InvalidOperationException($"the web sample did not start on {BaseUri}");
+            }
+            Thread.Sleep(200);
+        }
+    }
+
+    public Uri BaseUri { get; }
+
+    public void Dispose()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+        _process.Dispose();
+    }
+}
