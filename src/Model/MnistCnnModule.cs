@@ -22,7 +22,7 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     public const int ClassCount = MnistFormat.ClassCount;
 
     // Field names are the state_dict keys: they must stay equal to the PyTorch model's attribute names.
-#pragma warning disable IDE1006, SA1306
+#pragma warning disable IDE1006
     private readonly Conv2d conv1;
     private readonly ReLU relu1;
     private readonly MaxPool2d maxpool1;
@@ -34,7 +34,7 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     private readonly MaxPool2d maxpool3;
     private readonly Linear fc1;
     private readonly Linear fc2;
-#pragma warning restore IDE1006, SA1306
+#pragma warning restore IDE1006
 
     /// <summary>Creates the model with PyTorch's default initialisation; a <paramref name="seed"/> makes it reproducible.</summary>
     public MnistCnnModule(long? seed = null)

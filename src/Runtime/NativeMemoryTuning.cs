@@ -6,7 +6,7 @@ namespace MnistCnn.Core.Runtime;
 /// Fewer page faults on Linux, set once at load; set MNISTCNN_MALLOC_TUNING=0 to opt out.
 /// glibc's malloc returns freed memory at the top of the heap to the OS once it exceeds a small trim threshold that
 /// grows only after a large block is freed. Training frees a few MB of activations every batch, so until then each
-/// batch page-faults its buffers afresh: measured here, the first epoch ran at 2,000 images/s instead of 6,400.
+/// batch page-faults its buffers afresh, and the first epoch runs several times slower (README, Performance).
 /// Raising the trim and mmap thresholds removes that. Buffers above the mmap threshold (the 47 MB of training images)
 /// are fresh memory every time: <see cref="AdviseHugePages"/> lets the kernel back them with transparent huge pages.
 /// </summary>
@@ -41,9 +41,9 @@ internal static partial class NativeMemoryTuning
 
     /// <summary>
     /// Asks for transparent huge pages under a large buffer that is about to be filled: one page fault per 2 MB instead
-    /// of per 4 KB. Filling the 47 MB of MNIST training images took 11,500 faults and 145 ms on a VM, ~10 ms with this.
-    /// Advice only: contents are unaffected, and it does nothing where unsupported or opted out. Not applied to
-    /// libtorch's allocations in general (THP_MEM_ALLOC_ENABLE): advising every activation buffer slowed training by 20%.
+    /// of per 4 KB, for the 47 MB of MNIST training images. Advice only: contents are unaffected, and it does nothing
+    /// where unsupported or opted out. Not applied to libtorch's allocations in general (THP_MEM_ALLOC_ENABLE), which
+    /// slowed training (README, Performance).
     /// </summary>
     public static unsafe void AdviseHugePages(Span<byte> buffer)
     {
