@@ -42,7 +42,10 @@ internal sealed class StagedFile : IDisposable, IAsyncDisposable
     /// <summary>Flushes the file to disk and renames it over <see cref="Destination"/>.</summary>
     public void Commit()
     {
-        ObjectDisposedException.ThrowIf(_committed, this);
+        if (_committed)
+        {
+            throw new InvalidOperationException($"{Destination} was already committed.");
+        }
         Stream.Flush(flushToDisk: true);
         Stream.Dispose();
         File.Move(TempPath, Destination, overwrite: true);

@@ -71,7 +71,8 @@ internal sealed class SafeImageDecoder
             throw TooLarge(source, $"it is {encoded.Length} bytes, over the {_options.MaxEncodedBytes}-byte limit");
         }
 
-        IImageFormat? format = Image.DetectFormat(_configuration, encoded) ?? throw new DigitImageException(DigitImageError.Undecodable, $"{source}: not a PNG, JPEG, BMP or GIF image (the first bytes match no accepted format).");
+        IImageFormat format = Image.DetectFormat(_configuration, encoded)
+            ?? throw new DigitImageException(DigitImageError.Undecodable, $"{source}: not a PNG, JPEG, BMP or GIF image (the first bytes match no accepted format).");
         if (format is BmpFormat)
         {
             CheckBmpHeader(encoded, source);
