@@ -234,9 +234,18 @@ public sealed class MnistDataset : IDisposable
     /// <summary>The 784 pixels of image <paramref name="index"/> as the model sees them: row-major, in [0, 1], 0 = background.</summary>
     public float[] GetNormalizedPixels(int index)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, Count);
         var normalized = new float[MnistFormat.PixelsPerImage];
-        MnistFormat.ToModelInput(GetPixels(index), normalized);
+        CopyNormalizedPixels(index, 1, normalized);
         return normalized;
+    }
+
+    /// <summary>Writes images <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1 as model input into <paramref name="destination"/>.</summary>
+    internal void CopyNormalizedPixels(int start, int count, Span<float> destination)
+    {
+        var pixels = Images.bytes.Slice(start * MnistFormat.PixelsPerImage, count * MnistFormat.PixelsPerImage);
+        MnistFormat.ToModelInput(pixels, destination);
     }
 
     /// <summary>Releases the tensors.</summary>

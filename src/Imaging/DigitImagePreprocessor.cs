@@ -48,6 +48,14 @@ public sealed class DigitImagePreprocessor
         return Process(_decoder.ReadBounded(stream, source), source);
     }
 
+    /// <summary>Reads (asynchronously, up to the size limit), decodes and preprocesses an image stream.</summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
+    public async Task<PreprocessedDigit> ProcessAsync(Stream stream, string source = "stream", CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return Process(await _decoder.ReadBoundedAsync(stream, source, cancellationToken).ConfigureAwait(false), source);
+    }
+
     /// <summary>Reads, decodes and preprocesses an image file.</summary>
     /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no digit.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>

@@ -42,22 +42,45 @@ internal sealed class SafeImageDecoder
     /// <summary>Reads at most MaxEncodedBytes + 1 bytes of <paramref name="stream"/>.</summary>
     public byte[] ReadBounded(Stream stream, string source)
     {
-        if (stream.CanSeek && stream.Length - stream.Position > _options.MaxEncodedBytes)
-        {
-            throw TooLarge(source, $"it is {stream.Length - stream.Position} bytes, over the {_options.MaxEncodedBytes}-byte limit");
-        }
-        using var buffer = new MemoryStream();
+        using var buffer = StartBoundedRead(stream, source);
         var chunk = new byte[81920];
         int n;
         while ((n = stream.Read(chunk, 0, chunk.Length)) > 0)
         {
-            buffer.Write(chunk, 0, n);
-            if (buffer.Length > _options.MaxEncodedBytes)
-            {
-                throw TooLarge(source, $"it is over the {_options.MaxEncodedBytes}-byte limit");
-            }
+            AppendBounded(buffer, chunk.AsSpan(0, n), source);
         }
         return buffer.ToArray();
+    }
+
+    /// <inheritdoc cref="ReadBounded"/>
+    public async Task<byte[]> ReadBoundedAsync(Stream stream, string source, CancellationToken cancellationToken)
+    {
+        using var buffer = StartBoundedRead(stream, source);
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            AppendBounded(buffer, chunk.AsSpan(0, n), source);
+        }
+        return buffer.ToArray();
+    }
+
+    private MemoryStream StartBoundedRead(Stream stream, string source)
+    {
+        if (stream.CanSeek && stream.Length - stream.Position > _options.MaxEncodedBytes)
+        {
+            throw TooLarge(source, $"it is {stream.Length - stream.Position} bytes, over the {_options.MaxEncodedBytes}-byte limit");
+        }
+        return new MemoryStream();
+    }
+
+    private void AppendBounded(MemoryStream buffer, ReadOnlySpan<byte> chunk, string source)
+    {
+        buffer.Write(chunk);
+        if (buffer.Length > _options.MaxEncodedBytes)
+        {
+            throw TooLarge(source, $"it is over the {_options.MaxEncodedBytes}-byte limit");
+        }
     }
 
     public Image<Rgba32> Decode(byte[] encoded, string source)

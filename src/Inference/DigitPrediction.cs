@@ -1,3 +1,5 @@
+using MnistCnn.Core.Imaging;
+
 namespace MnistCnn.Core.Inference;
 
 /// <summary>What the classifier recognised in one image.</summary>
@@ -5,9 +7,10 @@ public sealed class DigitPrediction
 {
     private readonly float[] _probabilities;
 
-    internal DigitPrediction(float[] probabilities)
+    internal DigitPrediction(float[] probabilities, PreprocessedDigit? input = null)
     {
         _probabilities = probabilities;
+        Input = input;
         int best = 0;
         for (int i = 1; i < probabilities.Length; i++)
         {
@@ -18,6 +21,9 @@ public sealed class DigitPrediction
         }
         Digit = best;
     }
+
+    /// <summary>The 28 x 28 image the model saw, when the prediction was made from an image; null for raw pixel buffers.</summary>
+    public PreprocessedDigit? Input { get; }
 
     /// <summary>The recognised digit, 0 to 9.</summary>
     public int Digit { get; }

@@ -9,6 +9,9 @@ namespace MnistCnn.Core.Inference;
 /// </summary>
 public interface IDigitClassifier : IDisposable
 {
+    /// <summary>The preprocessing step: what turns an image into the 28 x 28 input the model sees.</summary>
+    DigitImagePreprocessor Preprocessor { get; }
+
     /// <summary>Recognises the digit in an image of any size and pixel format.</summary>
     /// <exception cref="DigitImageException">The image shows no digit.</exception>
     DigitPrediction Predict(Image image);
@@ -20,6 +23,13 @@ public interface IDigitClassifier : IDisposable
     /// <summary>Recognises the digit in an encoded image stream.</summary>
     /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
     DigitPrediction Predict(Stream encodedImage);
+
+    /// <summary>
+    /// Reads an encoded image stream (an upload) asynchronously, up to the size limit of
+    /// <see cref="ImageDecodingOptions.MaxEncodedBytes"/>, and recognises the digit in it.
+    /// </summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
+    Task<DigitPrediction> PredictAsync(Stream encodedImage, CancellationToken cancellationToken = default);
 
     /// <summary>Recognises the digit in an image file.</summary>
     /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no digit.</exception>

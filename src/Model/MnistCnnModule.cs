@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Runtime;
 using TorchSharp;
@@ -133,6 +134,26 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         try
         {
             StagedFile.Write(path, stream => WeightsFile.WritePyTorch(stream, weights));
+        }
+        finally
+        {
+            WeightsFile.DisposeAll(weights);
+        }
+    }
+
+    /// <summary>
+    /// Exports the model as ONNX (opset 13) for <see cref="Inference.OnnxDigitClassifier"/> or any ONNX runtime: input
+    /// <c>input</c> float <c>[N, 1, 28, 28]</c> with a dynamic batch dimension, output <c>logits</c> <c>[N, 10]</c>.
+    /// Written atomically, like <see cref="SaveWeights"/>.
+    /// </summary>
+    public void ExportOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var weights = CloneWeights();
+        try
+        {
+            var onnx = OnnxExporter.Build(weights);
+            StagedFile.Write(path, stream => onnx.WriteTo(stream));
         }
         finally
         {

@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Model;
+using MnistCnn.Core.Runtime;
+
+namespace MnistCnn.Core.Inference;
+
+/// <summary>
+/// An <see cref="IDigitClassifier"/> on ONNX Runtime, for services that should not ship libtorch: the same
+/// preprocessing and predictions as <see cref="DigitClassifier"/>, from a model exported by
+/// <see cref="MnistCnnModule.ExportOnnx"/> (or the embedded one). It never loads TorchSharp's native libraries, except
+/// through <see cref="DigitClassifierBase.PredictBatch(MnistDataset)"/>, whose dataset lives in a torch tensor.
+/// Thread-safe: one ONNX Runtime session serves every thread. The application references the package
+/// Microsoft.ML.OnnxRuntime for the native runtime.
+/// </summary>
+public sealed class OnnxDigitClassifier : DigitClassifierBase
+{
+    private const string PretrainedResource = "MnistCnn.Core.Pretrained.mnist-cnn.onnx";
+    private const int Pixels = MnistFormat.PixelsPerImage;
+
+    private static readonly string[] InputNames = [OnnxExporter.InputName];
+    private static readonly string[] OutputNames = [OnnxExporter.OutputName];
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+
+    private OnnxDigitClassifier(InferenceSession session, DigitImagePreprocessor? preprocessor)
+        : base(preprocessor)
+    {
+        _session = session;
+    }
+
+    /// <summary>
+    /// A classifier over an ONNX model file with this library's input and output (<c>input</c> float
+    /// <c>[N, 1, 28, 28]</c>, <c>logits</c> <c>[N, 10]</c>). <paramref name="intraOpThreads"/> bounds ONNX Runtime's
+    /// threads per call (0: its default, all cores).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file is not such a model; the message names what differs.</exception>
+    /// <exception cref="OnnxRuntimeLoadException">The application does not reference Microsoft.ML.OnnxRuntime.</exception>
+    public static OnnxDigitClassifier FromFile(string modelPath, DigitImagePreprocessor? preprocessor = null, int intraOpThreads = 0)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        byte[] model;
+        try
+        {
+            model = File.ReadAllBytes(modelPath);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new FileNotFoundException($"Model file '{modelPath}' not found. Export one with MnistCnnModule.ExportOnnx or use OnnxDigitClassifier.LoadPretrained().", modelPath, ex);
+        }
+        return FromBytes(model, modelPath, preprocessor, intraOpThreads);
+    }
+
+    /// <summary>A classifier over the ONNX export of the model embedded in this package (the same weights as <see cref="DigitClassifier.LoadPretrained"/>).</summary>
+    /// <exception cref="OnnxRuntimeLoadException">The application does not reference Microsoft.ML.OnnxRuntime.</exception>
+    public static OnnxDigitClassifier LoadPretrained(DigitImagePreprocessor? preprocessor = null, int intraOpThreads = 0)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(PretrainedResource)
+            ?? throw new InvalidOperationException($"The embedded model {PretrainedResource} is missing from {typeof(OnnxDigitClassifier).Assembly.Location}.");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return FromBytes(buffer.ToArray(), "embedded pretrained ONNX model", preprocessor, intraOpThreads);
+    }
+
+    /// <summary>The raw logits (10 per image) of <paramref name="count"/> normalized images.</summary>
+    internal float[] Logits(ReadOnlySpan<float> normalizedPixels, int count)
+    {
+        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        float[] input = ArrayPool<float>.Shared.Rent(count * Pixels);
+        try
+        {
+            normalizedPixels.CopyTo(input);
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, count * Pixels), [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
+            using var outputs = _session.Run(_runOptions, InputNames, [value], OutputNames);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <inheritdoc/>
+    protected override float[] Classify(ReadOnlySpan<float> normalizedPixels, int count)
+    {
+        float[] logits = Logits(normalizedPixels, count);
+        Softmax(logits);
+        return logits;
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _session.Dispose();
+            _runOptions.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    private static OnnxDigitClassifier FromBytes(byte[] model, string source, DigitImagePreprocessor? preprocessor, int intraOpThreads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
+        var session = CreateSession(model, source, intraOpThreads);
+        try
+        {
+            CheckSignature(session, source);
+            return new OnnxDigitClassifier(session, preprocessor);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static InferenceSession CreateSession(byte[] model, string source, int intraOpThreads)
+    {
+        SessionOptions options;
+        try
+        {
+            options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = intraOpThreads };
+        }
+        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            throw new OnnxRuntimeLoadException(
+                "ONNX Runtime's native library could not be loaded. Add the package Microsoft.ML.OnnxRuntime (version 1.31.1) to your application project; MnistCnn.Core references only its managed API.", ex);
+        }
+        using (options)
+        {
+            try
+            {
+                return new InferenceSession(model, options);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw InvalidFile.Create(source, $"ONNX Runtime cannot load it as a model ({ex.Message.ReplaceLineEndings(" ")}). Export one with MnistCnnModule.ExportOnnx.", ex);
+            }
+        }
+    }
+
+    /// <summary>Refuses a model whose input or output is not this library's, naming what differs.</summary>
+    private static void CheckSignature(InferenceSession session, string source)
+    {
+        static string Describe(IReadOnlyDictionary<string, NodeMetadata> values) =>
+            string.Join(", ", values.Select(v => $"'{v.Key}' {v.Value.ElementDataType} [{string.Join(", ", v.Value.Dimensions.Select(d => d < 0 ? "N" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)))}]"));
+
+        bool inputOk = session.InputMetadata.Count == 1
+            && session.InputMetadata.TryGetValue(OnnxExporter.InputName, out var input)
+            && input.ElementDataType == TensorElementType.Float
+            && input.Dimensions is [< 0, 1, MnistFormat.ImageSize, MnistFormat.ImageSize];
+        bool outputOk = session.OutputMetadata.Count == 1
+            && session.OutputMetadata.TryGetValue(OnnxExporter.OutputName, out var output)
+            && output.ElementDataType == TensorElementType.Float
+            && output.Dimensions is [< 0, MnistFormat.ClassCount];
+        if (!inputOk || !outputOk)
+        {
+            throw InvalidFile.Create(source,
+                $"not a digit model of this library: it takes {Describe(session.InputMetadata)} and gives {Describe(session.OutputMetadata)}, "
+                + $"but one input '{OnnxExporter.InputName}' Float [N, 1, {MnistFormat.ImageSize}, {MnistFormat.ImageSize}] with a dynamic batch and one output '{OnnxExporter.OutputName}' Float [N, {MnistFormat.ClassCount}] are needed. "
+                + "Export the model with MnistCnnModule.ExportOnnx.");
+        }
+    }
+}

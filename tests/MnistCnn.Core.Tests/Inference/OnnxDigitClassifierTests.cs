@@ -1,0 +1,82 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Inference;
+using MnistCnn.Core.Model;
+using TorchSharp;
+using Xunit;
+
+namespace MnistCnn.Core.Tests;
+
+/// <summary>The ONNX Runtime classifier against the TorchSharp one, on the whole MNIST test set and real-world images.</summary>
+[Collection(RealMnist.Collection)]
+[Trait(TestCategory.Name, TestCategory.Integration)]
+public sealed class OnnxDigitClassifierTests(MnistFixture mnist, ITestOutputHelper output)
+{
+    [Fact]
+    public void Logits_equal_the_torch_models_within_1e_4_on_the_whole_mnist_test_set()
+    {
+        using var model = new MnistCnnModule();
+        using (var weights = typeof(MnistCnnModule).Assembly.GetManifestResourceStream("MnistCnn.Core.Pretrained.mnist-cnn.bin")!)
+        {
+            model.LoadWeights(weights, "embedded");
+        }
+        model.eval();
+        using var onnx = OnnxDigitClassifier.LoadPretrained();
+
+        double largest = 0;
+        var batch = new float[DigitClassifierBase.BatchSize * MnistFormat.PixelsPerImage];
+        for (int start = 0; start < mnist.Test.Count; start += DigitClassifierBase.BatchSize)
+        {
+            int n = Math.Min(DigitClassifierBase.BatchSize, mnist.Test.Count - start);
+            mnist.Test.CopyNormalizedPixels(start, n, batch);
+            float[] theirs = onnx.Logits(batch.AsSpan(0, n * MnistFormat.PixelsPerImage), n);
+            float[] ours;
+            using (torch.inference_mode())
+            using (var x = torch.tensor(batch.AsSpan(0, n * MnistFormat.PixelsPerImage).ToArray(), [n, 1, 28, 28]))
+            using (var logits = model.call(x))
+            {
+                ours = logits.data<float>().ToArray();
+            }
+            for (int i = 0; i < ours.Length; i++)
+            {
+                largest = Math.Max(largest, Math.Abs(ours[i] - theirs[i]));
+            }
+        }
+        output.WriteLine($"largest logit difference over {mnist.Test.Count} images: {largest:E2}");
+        Assert.True(largest <= 1e-4, $"largest difference {largest}");
+    }
+
+    [Fact]
+    public void Both_backends_recognise_the_same_digits_in_mnist_and_real_world_images()
+    {
+        using var torchClassifier = DigitClassifier.LoadPretrained();
+        using var onnx = OnnxDigitClassifier.LoadPretrained();
+
+        var onnxEvaluation = onnx.Evaluate(mnist.Test);
+        var torchEvaluation = torchClassifier.Evaluate(mnist.Test);
+        output.WriteLine($"ONNX {onnxEvaluation}, TorchSharp {torchEvaluation}");
+        Assert.Equal(torchEvaluation.Misclassified, onnxEvaluation.Misclassified);
+        Assert.True(onnxEvaluation.Accuracy >= 0.992, onnxEvaluation.ToString());
+
+        foreach (var sample in RealWorldDigits.Generate(1))
+        {
+            var viaOnnx = onnx.Predict(sample.Encoded);
+            var viaTorch = torchClassifier.Predict(sample.Encoded);
+            Assert.Equal(viaTorch.Digit, viaOnnx.Digit);
+            Assert.Equal(viaTorch.Confidence, viaOnnx.Confidence, 4);
+            Assert.NotNull(viaOnnx.Input);
+        }
+    }
+
+    [Fact]
+    public async Task An_upload_stream_is_read_asynchronously_and_recognised()
+    {
+        using var onnx = OnnxDigitClassifier.LoadPretrained();
+        var sample = RealWorldDigits.Generate(1).First(s => s.Digit == 4);
+        await using var stream = new MemoryStream(sample.Encoded);
+
+        var prediction = await onnx.PredictAsync(stream, TestContext.Current.CancellationToken);
+
+        Assert.Equal(4, prediction.Digit);
+        Assert.Equal(onnx.Predict(sample.Encoded).Probabilities, prediction.Probabilities);
+    }
+}
