@@ -1,0 +1,54 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MnistCnn.Core.Hosting;
+using MnistCnn.Core.Inference;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers MnistCnn.Core's <see cref="IDigitClassifier"/> in an application's services (ASP.NET Core, worker, console host).</summary>
+public static class DigitClassifierServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="IDigitClassifier"/> as a thread-safe singleton built from <see cref="DigitClassifierOptions"/>
+    /// (default: the embedded model on ONNX Runtime). The options are validated and the model loaded when the host
+    /// starts; each call is counted in the <c>MnistCnn.Core</c> meter.
+    /// </summary>
+    public static IServiceCollection AddDigitClassifier(this IServiceCollection services, Action<DigitClassifierOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<DigitClassifierOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+        return services.AddDigitClassifierCore(options);
+    }
+
+    /// <summary>Registers <see cref="IDigitClassifier"/> with options bound from <paramref name="configuration"/> (for example <c>builder.Configuration.GetSection("DigitClassifier")</c>).</summary>
+    public static IServiceCollection AddDigitClassifier(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddDigitClassifierCore(services.AddOptions<DigitClassifierOptions>().Bind(configuration));
+    }
+
+    private static IServiceCollection AddDigitClassifierCore(this IServiceCollection services, OptionsBuilder<DigitClassifierOptions> options)
+    {
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DigitClassifierOptions>, DigitClassifierOptionsValidator>());
+        services.TryAddSingleton(provider => new DigitClassifierMetrics(provider.GetService<IMeterFactory>()));
+        services.TryAddSingleton<IDigitClassifier>(provider =>
+        {
+            var logger = provider.GetService<ILoggerFactory>()?.CreateLogger("MnistCnn.Core.Hosting.DigitClassifier") ?? NullLogger.Instance;
+            var backend = DigitClassifierFactory.Create(provider.GetRequiredService<IOptions<DigitClassifierOptions>>().Value, logger);
+            return new InstrumentedDigitClassifier(backend, provider.GetRequiredService<DigitClassifierMetrics>());
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DigitClassifierWarmup>());
+        return services;
+    }
+}
