@@ -1,28 +1,15 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
 [Trait(TestCategory.Name, TestCategory.Integration)]
-public sealed class WebApiTests(WebSample web) : IClassFixture<WebSample>
+public sealed class WebApiTests(WebSample web, ITestOutputHelper output) : IClassFixture<WebSample>
 {
-    private static readonly HttpClient Client = new();
+    private Task<(HttpStatusCode Status, JsonElement Body, string? Type)> Post(HttpContent content) => PredictApi.Post(web, content);
 
-    private async Task<(HttpStatusCode Status, JsonElement Body, string? Type)> Post(HttpContent content)
-    {
-        using var response = await Client.PostAsync(new Uri(web.BaseUri, "api/predict"), content);
-        string text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
-    }
-
-    private static ByteArrayContent Body(byte[] bytes, string type)
-    {
-        var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new MediaTypeHeaderValue(type);
-        return content;
-    }
+    private static ByteArrayContent Body(byte[] bytes, string type) => PredictApi.Body(bytes, type);
 
     [Fact]
     public async Task Png_and_jpeg_uploads_are_recognised()
@@ -62,7 +49,7 @@ public sealed class WebApiTests(WebSample web) : IClassFixture<WebSample>
             "text" => "this is not an image"u8.ToArray(),
             "oversized" => new byte[6 << 20],
             "way-oversized" => new byte[12 << 20],
-            _ => BlankPng(),
+            _ => PredictApi.BlankPng(),
         };
         var (status, body, type) = await Post(Body(bytes, "image/png"));
         Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -70,11 +57,13 @@ public sealed class WebApiTests(WebSample web) : IClassFixture<WebSample>
         Assert.False(string.IsNullOrEmpty(body.GetProperty("detail").GetString()));
     }
 
-    private static byte[] BlankPng()
+    [Fact]
+    public async Task The_health_endpoint_reports_healthy()
     {
-        using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.L8>(100, 100, new SixLabors.ImageSharp.PixelFormats.L8(255));
-        using var ms = new MemoryStream();
-        SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, ms);
-        return ms.ToArray();
+        Assert.Equal(HttpStatusCode.OK, await PredictApi.Get(web, "health"));
     }
+
+    [Fact]
+    public Task Sixteen_concurrent_clients_get_200_for_good_uploads_and_400_for_bad_ones_with_bounded_memory() =>
+        PredictApi.SixteenConcurrentClients(web, output);
 }
