@@ -24,7 +24,13 @@ return await SampleProgram.RunAsync("MnistCnn.Predict", usage, () =>
         Directory.CreateDirectory(saveDir);
     }
 
-    using var classifier = options.Get("--model") is string modelPath ? DigitClassifier.FromFile(modelPath) : DigitClassifier.LoadPretrained();
+    // An .onnx model runs on ONNX Runtime; TorchSharp weights and PyTorch .pth files on TorchSharp.
+    using IDigitClassifier classifier = options.Get("--model") switch
+    {
+        null => DigitClassifier.LoadPretrained(),
+        string onnx when onnx.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) => OnnxDigitClassifier.FromFile(onnx),
+        string weights => DigitClassifier.FromFile(weights),
+    };
 
     // Preprocess every image (a failure is reported and skipped), then classify them all in batched forward passes.
     var paths = new List<string>();

@@ -8,13 +8,13 @@ using Spectre.Console;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model,
 // and write its training curves, confusion matrix, misclassified digits and metrics beside it.
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--train-limit N] [--no-plots] [--fast] [--augment] [--one-cycle]";
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--export-onnx FILE] [--train-limit N] [--no-plots] [--fast] [--augment] [--one-cycle]";
 
 return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
 {
     var args_ = new SampleArgs(
         args,
-        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--train-limit" },
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--export-onnx", "--train-limit" },
         flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--no-plots", "--help" });
     if (args_.Has("--help"))
     {
@@ -91,6 +91,11 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
     {
         model.SavePyTorch(Path.GetFullPath(pth));
         Console.Error.WriteLine($"Exported it as a PyTorch state_dict to {Path.GetFullPath(pth)}");
+    }
+    if (args_.Get("--export-onnx") is string onnx)
+    {
+        model.ExportOnnx(Path.GetFullPath(onnx));
+        Console.Error.WriteLine($"Exported it as ONNX to {Path.GetFullPath(onnx)}");
     }
 
     var written = new List<string>(TrainingReport.WriteMetrics(output, result));

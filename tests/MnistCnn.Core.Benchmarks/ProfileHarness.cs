@@ -204,7 +204,7 @@ internal static class ProfileHarness
         long.Parse(File.ReadAllText("/proc/self/stat").Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[7], CultureInfo.InvariantCulture);
 
     /// <summary>Median microseconds of <paramref name="action"/> over 9 rounds of <paramref name="reps"/> calls.</summary>
-    private static double Median(Action action, int reps)
+    internal static double Median(Action action, int reps)
     {
         for (int i = 0; i < Math.Max(3, reps / 10); i++)
         {

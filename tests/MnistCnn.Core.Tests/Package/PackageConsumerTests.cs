@@ -72,6 +72,25 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         Console.WriteLine($"pretrained digit={pretrained.Predict(imagePath).Digit}");
         """;
 
+    private const string TorchBackend = "TorchSharp-cpu --version 0.107.0";
+    private const string OnnxRuntime = "Microsoft.ML.OnnxRuntime --version 1.31.1";
+
+    private const string OnnxOnlyProgram = """
+        using MnistCnn.Core.Inference;
+
+        try
+        {
+            using var classifier = OnnxDigitClassifier.LoadPretrained();
+            Console.WriteLine($"onnx digit={classifier.Predict(args[0]).Digit}");
+        }
+        catch (MnistCnn.Core.Runtime.OnnxRuntimeLoadException ex)
+        {
+            Console.WriteLine($"{ex.GetType().Name}: {ex.Message}");
+        }
+        bool libtorch = File.ReadAllText("/proc/self/maps").Contains("libtorch", StringComparison.Ordinal);
+        Console.WriteLine($"libtorch loaded={libtorch}");
+        """;
+
     private const string NoBackendProgram = """
         try
         {
@@ -91,7 +110,7 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         Assert.True(File.Exists(Path.Combine(packed.Feed, $"MnistCnn.Core.{packed.Version}.nupkg")));
         Assert.True(File.Exists(Path.Combine(packed.Feed, $"MnistCnn.Core.{packed.Version}.snupkg")));
 
-        string app = CreateConsumer("app", withBackend: true, ConsumerProgram);
+        string app = CreateConsumer("app", ConsumerProgram, TorchBackend);
         var sample = RealWorldDigits.Generate(1).First(s => s.Style == RealWorldDigits.Style.InkOnPaper && s.Digit == 7);
         File.WriteAllBytes(_dir.File("seven.png"), sample.Encoded);
 
@@ -121,13 +140,31 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
     [Fact]
     public void A_user_without_a_backend_is_told_which_package_to_add()
     {
-        string app = CreateConsumer("nobackend", withBackend: false, NoBackendProgram);
+        string app = CreateConsumer("nobackend", NoBackendProgram);
         string printed = Dotnet(app, "run -c Release");
         Assert.Contains("TorchRuntimeException: No TorchSharp backend", printed);
         Assert.Contains("Add the package TorchSharp-cpu", printed);
     }
 
-    private string CreateConsumer(string name, bool withBackend, string program)
+    [Fact]
+    public void An_app_with_onnx_runtime_and_no_torch_backend_predicts_without_loading_libtorch()
+    {
+        string app = CreateConsumer("onnxonly", OnnxOnlyProgram, OnnxRuntime);
+        var sample = RealWorldDigits.Generate(1).First(s => s.Style == RealWorldDigits.Style.InkOnPaper && s.Digit == 3);
+        File.WriteAllBytes(_dir.File("three.png"), sample.Encoded);
+
+        string printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\"");
+        Assert.Contains("onnx digit=3", printed);
+        Assert.Contains("libtorch loaded=False", printed);
+        Assert.Empty(Directory.GetFiles(Path.Combine(app, "bin"), "libtorch*", SearchOption.AllDirectories));
+
+        // Without the native package the first call names it.
+        Dotnet(app, "remove package Microsoft.ML.OnnxRuntime");
+        printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\"");
+        Assert.Contains("OnnxRuntimeLoadException: ONNX Runtime's native library could not be loaded. Add the package Microsoft.ML.OnnxRuntime", printed);
+    }
+
+    private string CreateConsumer(string name, string program, params string[] packages)
     {
         string feed = packed.Feed, version = packed.Version;
         string app = Directory.CreateDirectory(_dir.File(name)).FullName;
@@ -135,9 +172,9 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         Dotnet(app, "new nugetconfig --force");
         Dotnet(app, $"nuget add source \"{feed}\" -n local --configfile nuget.config");
         Dotnet(app, $"add package MnistCnn.Core --version {version} --source \"{feed}\"");
-        if (withBackend)
+        foreach (string package in packages)
         {
-            Dotnet(app, "add package TorchSharp-cpu --version 0.107.0");
+            Dotnet(app, $"add package {package}");
         }
         File.WriteAllText(Path.Combine(app, "Program.cs"), program);
         return app;

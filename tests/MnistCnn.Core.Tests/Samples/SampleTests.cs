@@ -18,7 +18,7 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
     public void Train_prints_the_tutorials_lines_when_redirected_and_writes_its_report()
     {
         var (exit, stdout, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Train"), _dir.Path,
-            "--data", mnist.Directory, "--epochs", "2", "--train-limit", "3000", "--seed", "1", "--export-pth", "model.pth");
+            "--data", mnist.Directory, "--epochs", "2", "--train-limit", "3000", "--seed", "1", "--export-pth", "model.pth", "--export-onnx", "model.onnx");
         output.WriteLine(stdout);
         Assert.True(exit == 0, stderr);
         string[] lines = stdout.TrimEnd().Split('\n');
@@ -43,6 +43,10 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
         Assert.Equal(3, csv.Length);
         Assert.Contains("\"bestTestAccuracy\"", File.ReadAllText(_dir.File("mnist-cnn.metrics.json")));
         using var exported = Model.MnistCnnModule.FromFile(_dir.File("model.pth"));
+        using var viaTorch = new Inference.DigitClassifier(exported);
+        using var viaOnnx = Inference.OnnxDigitClassifier.FromFile(_dir.File("model.onnx"));
+        using var firstTest = mnist.Test.Take(64);
+        Assert.Equal(viaTorch.PredictBatch(firstTest).Select(p => p.Digit), viaOnnx.PredictBatch(firstTest).Select(p => p.Digit));
     }
 
     [Fact]
