@@ -31,7 +31,7 @@ internal static class OnnxHarness
         TorchSharp.torch.set_num_threads(Environment.ProcessorCount);
     }
 
-    private static void Compare(string setting, IDigitClassifier torchClassifier, IDigitClassifier onnx, byte[] png, float[] one, float[] batch)
+    private static void Compare(string setting, DigitClassifier torchClassifier, OnnxDigitClassifier onnx, byte[] png, float[] one, float[] batch)
     {
         double torchPng = ProfileHarness.Median(() => torchClassifier.Predict(png), 300);
         double onnxPng = ProfileHarness.Median(() => onnx.Predict(png), 300);
