@@ -79,26 +79,14 @@ public abstract class DigitClassifierBase : IDigitClassifier
     public IReadOnlyList<DigitPrediction> PredictBatch(IReadOnlyList<PreprocessedDigit> digits)
     {
         ArgumentNullException.ThrowIfNull(digits);
-        var results = new List<DigitPrediction>(digits.Count);
-        float[] batch = ArrayPool<float>.Shared.Rent(Math.Min(digits.Count, BatchSize) * Pixels);
-        try
+        return InBatches(digits.Count, (start, n, batch) =>
         {
-            for (int start = 0; start < digits.Count; start += BatchSize)
+            for (int i = 0; i < n; i++)
             {
-                int n = Math.Min(BatchSize, digits.Count - start);
-                for (int i = 0; i < n; i++)
-                {
-                    var digit = digits[start + i] ?? throw new ArgumentNullException($"{nameof(digits)}[{start + i}]");
-                    digit.Pixels.CopyTo(batch.AsSpan(i * Pixels));
-                }
-                AddPredictions(results, Run(batch.AsSpan(0, n * Pixels), n), digits, start);
+                var digit = digits[start + i] ?? throw new ArgumentNullException($"{nameof(digits)}[{start + i}]");
+                digit.Pixels.CopyTo(batch.AsSpan(i * Pixels));
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(batch);
-        }
-        return results;
+        }, digits);
     }
 
     /// <inheritdoc/>
@@ -122,22 +110,7 @@ public abstract class DigitClassifierBase : IDigitClassifier
     public virtual IReadOnlyList<DigitPrediction> PredictBatch(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        var results = new List<DigitPrediction>(dataset.Count);
-        float[] batch = ArrayPool<float>.Shared.Rent(Math.Min(dataset.Count, BatchSize) * Pixels);
-        try
-        {
-            for (int start = 0; start < dataset.Count; start += BatchSize)
-            {
-                int n = Math.Min(BatchSize, dataset.Count - start);
-                dataset.CopyNormalizedPixels(start, n, batch);
-                AddPredictions(results, Run(batch.AsSpan(0, n * Pixels), n));
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(batch);
-        }
-        return results;
+        return InBatches(dataset.Count, (start, n, batch) => dataset.CopyNormalizedPixels(start, n, batch));
     }
 
     /// <inheritdoc/>
@@ -197,6 +170,27 @@ public abstract class DigitClassifierBase : IDigitClassifier
     {
         ObjectDisposedException.ThrowIf(IsDisposed, this);
         return Classify(normalizedPixels, count);
+    }
+
+    /// <summary>Runs <paramref name="count"/> images through <see cref="Classify"/> in batches that <paramref name="fill"/> writes into one pooled buffer.</summary>
+    private List<DigitPrediction> InBatches(int count, Action<int, int, float[]> fill, IReadOnlyList<PreprocessedDigit>? inputs = null)
+    {
+        var results = new List<DigitPrediction>(count);
+        float[] batch = ArrayPool<float>.Shared.Rent(Math.Min(count, BatchSize) * Pixels);
+        try
+        {
+            for (int start = 0; start < count; start += BatchSize)
+            {
+                int n = Math.Min(BatchSize, count - start);
+                fill(start, n, batch);
+                AddPredictions(results, Run(batch.AsSpan(0, n * Pixels), n), inputs, start);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(batch);
+        }
+        return results;
     }
 
     private protected static void AddPredictions(List<DigitPrediction> results, float[] probabilities, IReadOnlyList<PreprocessedDigit>? inputs = null, int firstInput = 0)
