@@ -1,6 +1,6 @@
 namespace MnistCnn.Core.Training;
 
-/// <summary>Progress within an epoch, reported after each batch.</summary>
+/// <summary>Progress within an epoch, reported every <see cref="TrainerOptions.ProgressInterval"/> batches, and after the first and the last.</summary>
 /// <param name="Epoch">The epoch, from 1.</param>
 /// <param name="Batch">Batches done in this epoch.</param>
 /// <param name="BatchCount">Batches in the epoch.</param>

@@ -189,7 +189,11 @@ public sealed partial class Trainer
                 lossSum.add_(loss.detach() * size);
                 correct.add_(output.argmax(1).eq(y).sum());
             }
-            progress?.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
+            // Reading the running loss waits for the device; do it only every ProgressInterval batches, and only for a listener.
+            if (progress is not null && (batch == 0 || (batch + 1) % Options.ProgressInterval == 0 || batch + 1 == batchCount))
+            {
+                progress.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
+            }
         }
         return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
     }

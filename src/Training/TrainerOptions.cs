@@ -20,6 +20,13 @@ public sealed class TrainerOptions
     /// <summary>Batch size for evaluation; it changes speed and memory, not results. Default 256.</summary>
     public int EvaluationBatchSize { get; init; } = 256;
 
+    /// <summary>
+    /// Batches between two <see cref="BatchProgress"/> reports (the first and last batches of an epoch are always reported). Each
+    /// report reads the running loss from the device, which waits for it; metrics otherwise stay there until the epoch
+    /// ends. Default 10.
+    /// </summary>
+    public int ProgressInterval { get; init; } = 10;
+
     /// <summary>Reshuffle the training set every epoch. Default true.</summary>
     public bool Shuffle { get; init; } = true;
 
@@ -53,6 +60,7 @@ public sealed class TrainerOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Epochs, 1, nameof(Epochs));
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfLessThan(EvaluationBatchSize, 1, nameof(EvaluationBatchSize));
+        ArgumentOutOfRangeException.ThrowIfLessThan(ProgressInterval, 1, nameof(ProgressInterval));
         if (!double.IsFinite(LearningRate) || LearningRate <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive finite number.");

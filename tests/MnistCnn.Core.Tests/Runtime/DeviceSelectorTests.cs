@@ -44,6 +44,8 @@ public sealed class DeviceSelectorTests
     }
 
     [Fact]
-    public void Real_probe_on_this_machine_picks_cpu() =>
-        Assert.Equal(ComputeDevice.Cpu, DeviceSelector.Choose(ComputeDevice.Auto, null, TorchDeviceProbe.Instance));
+    public void Real_probe_picks_cuda_exactly_when_libtorch_sees_a_gpu_and_else_the_cpu() =>
+        Assert.Equal(
+            TorchSharp.torch.cuda.is_available() ? ComputeDevice.Cuda : OperatingSystem.IsMacOS() && TorchSharp.torch.mps_is_available() ? ComputeDevice.Mps : ComputeDevice.Cpu,
+            DeviceSelector.Choose(ComputeDevice.Auto, null, TorchDeviceProbe.Instance));
 }
