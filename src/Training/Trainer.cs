@@ -69,9 +69,10 @@ public sealed partial class Trainer
         string? stopReason = null;
         var trainOnDevice = new DeviceCopies(trainSet, device);
         var testOnDevice = new DeviceCopies(testSet, device);
+        var flat = Options.Optimizer == TrainerOptimizer.FlatAdam ? FlatParameters.Attach(_model) : null;
         try
         {
-            using var optimizer = torch.optim.Adam(_model.parameters(), Options.LearningRate);
+            using optim.Optimizer optimizer = flat is null ? torch.optim.Adam(_model.parameters(), Options.LearningRate) : new FlatAdam(flat, Options.LearningRate);
             int batchesPerEpoch = (trainSet.Count + Options.BatchSize - 1) / Options.BatchSize;
             var scheduler = Options.Schedule == LearningRateSchedule.OneCycle
                 ? torch.optim.lr_scheduler.OneCycleLR(optimizer, Options.LearningRate, total_steps: batchesPerEpoch * Options.Epochs, pct_start: 0.25)
@@ -110,6 +111,7 @@ public sealed partial class Trainer
         }
         finally
         {
+            flat?.Dispose();
             trainOnDevice.Dispose();
             testOnDevice.Dispose();
             _model.eval();

@@ -14,6 +14,9 @@ public sealed class TrainerOptions
     /// <summary>Adam's learning rate (the peak rate with <see cref="LearningRateSchedule.OneCycle"/>). Default 0.001.</summary>
     public double LearningRate { get; init; } = 0.001;
 
+    /// <summary>The Adam implementation. Default <see cref="TrainerOptimizer.FlatAdam"/>; both give the same updates.</summary>
+    public TrainerOptimizer Optimizer { get; init; } = TrainerOptimizer.FlatAdam;
+
     /// <summary>Learning-rate schedule. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 
@@ -64,6 +67,10 @@ public sealed class TrainerOptions
         if (!double.IsFinite(LearningRate) || LearningRate <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "The learning rate must be a positive finite number.");
+        }
+        if (!Enum.IsDefined(Optimizer))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
         }
         if (!Enum.IsDefined(Schedule))
         {

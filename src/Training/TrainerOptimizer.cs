@@ -1,0 +1,11 @@
+namespace MnistCnn.Core.Training;
+
+/// <summary>Which Adam implementation <see cref="Trainer"/> uses; both follow the tutorial (PyTorch's Adam, bias correction included).</summary>
+public enum TrainerOptimizer
+{
+    /// <summary>Adam over one flat buffer of all parameters and one of all gradients: a few operations per step instead of about eight per parameter tensor.</summary>
+    FlatAdam,
+
+    /// <summary>TorchSharp's <c>torch.optim.Adam</c>, one parameter tensor at a time.</summary>
+    TorchSharpAdam,
+}
