@@ -3,7 +3,7 @@ using MnistCnn.Core.Benchmarks;
 using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|onnx|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
@@ -24,6 +24,10 @@ if (mode is "memory" or "all")
 if (mode is "profile" or "all")
 {
     ProfileHarness.Run(mnist);
+}
+if (mode is "cpu-step" or "all")
+{
+    CpuStepHarness.Run(mnist, rounds: 2);
 }
 if (mode is "onnx" or "all")
 {
