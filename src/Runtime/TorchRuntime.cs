@@ -7,6 +7,9 @@ internal static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadFailure = new(TryLoad, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>True once the first use has tried to load TorchSharp, whatever the outcome.</summary>
+    public static bool IsInitialized => LoadFailure.IsValueCreated;
+
     /// <summary>Returns true once TorchSharp is usable; otherwise throws <see cref="TorchRuntimeException"/>.</summary>
     public static bool EnsureLoaded()
     {
@@ -22,16 +25,21 @@ internal static class TorchRuntime
         NativeMemoryTuning.Apply();
         try
         {
+            if (Environment.GetEnvironmentVariable(LibTorch.DirectoryVariable) is { Length: > 0 } installed)
+            {
+                LibTorch.Load(installed);
+            }
             using var probe = torch.zeros(1);
             return null;
         }
-        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException)
+        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException or TorchRuntimeException)
         {
             return ex;
         }
     }
 
-    internal static TorchRuntimeException Explain(Exception failure) => Explain(failure, OperatingSystem.IsLinux() ? LoaderError() : null);
+    internal static TorchRuntimeException Explain(Exception failure) =>
+        failure as TorchRuntimeException ?? Explain(failure, OperatingSystem.IsLinux() ? LoaderError() : null);
 
     internal static TorchRuntimeException Explain(Exception failure, string? loaderError)
     {
