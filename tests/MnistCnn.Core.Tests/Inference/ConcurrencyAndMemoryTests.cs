@@ -7,7 +7,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
-[Collection(RealMnist.Collection)]
+[Collection(RealMnistAlone.Collection)]
 [Trait(TestCategory.Name, TestCategory.Integration)]
 public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHelper output)
 {
