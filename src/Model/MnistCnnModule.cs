@@ -75,14 +75,14 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = torch.NewDisposeScope();
-        var x = conv1.call(input);
-        if (x.device_type == DeviceType.CPU)
+        if (input.device_type == DeviceType.CPU)
         {
-            // libtorch's CPU max-pooling is far slower on NCHW than on channels-last (NHWC) strides, and a channels-last
-            // input keeps the later convolutions channels-last too (README, Performance). conv1's output is the first
-            // tensor whose layout is unambiguous (the input has one channel).
-            x = ToChannelsLast(x);
+            // libtorch's CPU max-pooling is far slower on NCHW than on channels-last (NHWC) strides, and a convolution keeps
+            // its input's layout (README, Performance). With one channel, NCHW and NHWC hold the same bytes: relabelling the
+            // strides makes every layer channels-last without copying anything.
+            input = AsChannelsLast(input);
         }
+        var x = conv1.call(input);
 
         // Pooling before ReLU gives the same values and gradients (ReLU is monotonic) with a quarter of the ReLU work.
         x = relu1.call(maxpool1.call(x));
@@ -95,8 +95,16 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The same values with NHWC strides, which libtorch treats as the channels-last memory format.</summary>
-    private static Tensor ToChannelsLast(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+    /// <summary>A one-channel <c>[N, 1, H, W]</c> batch as a view with NHWC strides, which libtorch reads as channels-last.</summary>
+    private static Tensor AsChannelsLast(Tensor input)
+    {
+        if (input.dim() != 4 || input.size(1) != 1)
+        {
+            return input; // not this model's input: conv1 explains what is wrong with it
+        }
+        var x = input.contiguous();
+        return x.as_strided(x.shape, [x.stride(0), 1, x.stride(2), x.stride(3)], x.storage_offset());
+    }
 
     /// <summary>The device the parameters are on.</summary>
     public Device Device => conv1.weight!.device;
