@@ -37,15 +37,14 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     private readonly Linear fc2;
 #pragma warning restore IDE1006
 
-    /// <summary>Creates the model with PyTorch's default initialisation; a <paramref name="seed"/> makes it reproducible.</summary>
+    /// <summary>
+    /// Creates the model with PyTorch's default initialisation. A <paramref name="seed"/> makes it reproducible: the
+    /// weights PyTorch draws after <c>torch.manual_seed(seed)</c>, drawn from a generator of the model's own, so other
+    /// threads drawing random numbers meanwhile change nothing, and the process's random state is left alone.
+    /// </summary>
     public MnistCnnModule(long? seed = null)
         : base(LoadRuntimeThen(nameof(MnistCnnModule)))
     {
-        if (seed is long s)
-        {
-            torch.manual_seed(s);
-        }
-
         conv1 = Conv2d(1, 16, kernel_size: 3, stride: 1, padding: 1);
         relu1 = ReLU();
         maxpool1 = MaxPool2d(kernel_size: 2, stride: 2);
@@ -58,6 +57,30 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         fc1 = Linear(64 * 3 * 3, 256);
         fc2 = Linear(256, ClassCount);
         RegisterComponents();
+        if (seed is long s)
+        {
+            using var generator = new Generator((ulong)s);
+            foreach (var (weight, bias) in new[] { (conv1.weight!, conv1.bias!), (conv2.weight!, conv2.bias!), (conv3.weight!, conv3.bias!), (fc1.weight!, fc1.bias!), (fc2.weight!, fc2.bias!) })
+            {
+                ResetParameters(weight, bias, generator);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What <c>reset_parameters</c> of PyTorch's Conv2d and Linear draws, in the same order and with the same bounds:
+    /// <c>kaiming_uniform_(weight, a=sqrt(5))</c>, then the bias uniform in ±1/sqrt(fan_in). (TorchSharp's
+    /// <c>nn.init.uniform_</c> ignores its generator argument; <c>Tensor.uniform_</c> honours it.)
+    /// </summary>
+    private static void ResetParameters(Tensor weight, Tensor bias, Generator generator)
+    {
+        using var noGrad = torch.no_grad();
+        var (fanIn, _) = nn.init.CalculateFanInAndFanOut(weight);
+        double gain = Math.Sqrt(2.0 / (1 + Math.Pow(Math.Sqrt(5), 2)));
+        double weightBound = Math.Sqrt(3.0) * (gain / Math.Sqrt(fanIn));
+        weight.uniform_(-weightBound, weightBound, generator);
+        double biasBound = 1 / Math.Sqrt(fanIn);
+        bias.uniform_(-biasBound, biasBound, generator);
     }
 
     // The base constructor already calls into libtorch: check the runtime before it, so a missing backend is explained.
