@@ -77,7 +77,12 @@ public static partial class LibTorch
             return match.Groups[1].Value;
         }
         string buildVersion = Path.Combine(parent, "build-version");
-        return File.Exists(buildVersion) ? File.ReadAllText(buildVersion).Trim() is { Length: > 0 } text ? text : null : null;
+        if (!File.Exists(buildVersion))
+        {
+            return null;
+        }
+        string text = File.ReadAllText(buildVersion).Trim();
+        return text.Length > 0 ? text : null;
     }
 
     [GeneratedRegex(@"^__version__\s*=\s*['""]([^'""]+)['""]", RegexOptions.Multiline, "en-US")]

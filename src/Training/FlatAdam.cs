@@ -5,7 +5,7 @@ namespace MnistCnn.Core.Training;
 
 /// <summary>
 /// TorchSharp's Adam over one <see cref="FlatParameters"/> buffer: the same update, bias correction included, in a
-/// handful of operations per step however many tensors the model has, with no allocation per step. Learning-rate
+/// handful of operations per step however many tensors the model has, into buffers allocated once. Learning-rate
 /// schedulers (one-cycle, with its beta cycling) drive it as they drive TorchSharp's Adam.
 /// </summary>
 internal sealed class FlatAdam : TorchSharp.Modules.Adam
@@ -55,8 +55,7 @@ internal sealed class FlatAdam : TorchSharp.Modules.Adam
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        bool whole = length == _flat.Values.shape[0];
-        Tensor Part(Tensor t) => whole ? t : t.narrow(0, start, length);
+        Tensor Part(Tensor t) => t.narrow(0, start, length);
         var gradient = Part(_flat.Gradients);
         var expAvg = Part(c.State.exp_avg);
         var expAvgSq = Part(c.State.exp_avg_sq);

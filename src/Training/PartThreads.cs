@@ -43,7 +43,7 @@ internal sealed class PartThreads : IDisposable
     /// </summary>
     public static (int Parts, int ThreadsPerPart) Plan(int cores, int batchSize, int minimumPartSize)
     {
-        int parts = Math.Clamp(Math.Min(cores, batchSize / minimumPartSize), 1, Math.Max(cores, 1));
+        int parts = Math.Max(1, Math.Min(cores, batchSize / minimumPartSize));
         return (parts, Math.Max(1, cores / parts));
     }
 

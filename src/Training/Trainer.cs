@@ -170,10 +170,23 @@ public sealed partial class Trainer
     /// <summary>One pass over a batch: the loss is the batch mean, so the gradients are the tutorial's.</summary>
     internal void ForwardBackward(Tensor x, Tensor y, long batchSize, Tensor lossSum, Tensor correct)
     {
-        var output = _model.call(x);
-        // The summed loss over the full batch size: a part of a batch contributes its share of the batch-mean gradient.
-        var loss = F.cross_entropy(output, y, reduction: nn.Reduction.Sum).div_(batchSize);
+        var (loss, output) = Loss(x, y, batchSize);
         loss.backward();
+        AddMetrics(loss, output, y, batchSize, lossSum, correct);
+    }
+
+    /// <summary>
+    /// The summed loss of <paramref name="x"/> over the whole batch's size: a part of a batch contributes its share of
+    /// the batch-mean loss, and of its gradient.
+    /// </summary>
+    private (Tensor Loss, Tensor Output) Loss(Tensor x, Tensor y, long batchSize)
+    {
+        var output = _model.call(x);
+        return (F.cross_entropy(output, y, reduction: nn.Reduction.Sum).div_(batchSize), output);
+    }
+
+    private static void AddMetrics(Tensor loss, Tensor output, Tensor y, long batchSize, Tensor lossSum, Tensor correct)
+    {
         using (torch.no_grad())
         {
             lossSum.add_(loss.detach() * batchSize);
@@ -184,9 +197,9 @@ public sealed partial class Trainer
     /// <summary>
     /// The batch split into <see cref="PartThreads.Parts"/> parts whose forward and backward passes run side by side,
     /// without the barrier waits of many small multi-threaded operations. Like <see cref="ForwardBackward"/>, it adds the
-    /// batch-mean gradient (within float rounding) to the parameters' gradients, and the same from run to run: part 0
-    /// accumulates into them as one pass would, the other parts' gradients are computed apart and added after it in part
-    /// order, whichever part finishes first.
+    /// batch-mean gradient (within float rounding) to the parameters' gradients, and the same from run to run: part 0 is
+    /// <see cref="ForwardBackward"/> over its share, the other parts' gradients and metrics are computed apart and added
+    /// after it in part order, whichever part finishes first.
     /// </summary>
     internal void ForwardBackwardSplit(Tensor x, Tensor y, PartThreads threads, Tensor lossSum, Tensor correct)
     {
@@ -202,27 +215,23 @@ public sealed partial class Trainer
             {
                 long start = size * part / parts, end = size * (part + 1) / parts;
                 using var scope = torch.NewDisposeScope();
-                var output = _model.call(x.narrow(0, start, end - start));
-                var target = y.narrow(0, start, end - start);
-                var loss = F.cross_entropy(output, target, reduction: nn.Reduction.Sum).div_(size);
+                var xPart = x.narrow(0, start, end - start);
+                var yPart = y.narrow(0, start, end - start);
                 if (part == 0)
                 {
-                    loss.backward();
+                    ForwardBackward(xPart, yPart, size, lossSum, correct);
+                    return;
                 }
-                else
+                var (loss, output) = Loss(xPart, yPart, size);
+                var gradients = torch.autograd.grad([loss], parameters);
+                foreach (var gradient in gradients)
                 {
-                    var gradients = torch.autograd.grad([loss], parameters);
-                    foreach (var gradient in gradients)
-                    {
-                        gradient.MoveToOuterDisposeScope();
-                    }
-                    partGradients[part] = gradients;
+                    gradient.MoveToOuterDisposeScope();
                 }
-                using (torch.no_grad())
-                {
-                    partLoss[part] = (loss.detach() * size).MoveToOuterDisposeScope();
-                    partCorrect[part] = output.argmax(1).eq(target).sum().MoveToOuterDisposeScope();
-                }
+                partGradients[part] = gradients;
+                partLoss[part] = torch.zeros_like(lossSum).MoveToOuterDisposeScope();
+                partCorrect[part] = torch.zeros_like(correct).MoveToOuterDisposeScope();
+                AddMetrics(loss, output, yPart, size, partLoss[part]!, partCorrect[part]!);
             });
             using (torch.no_grad())
             {
@@ -232,9 +241,6 @@ public sealed partial class Trainer
                     {
                         parameters[i].grad!.add_(partGradients[part]![i]);
                     }
-                }
-                for (int part = 0; part < parts; part++)
-                {
                     lossSum.add_(partLoss[part]!);
                     correct.add_(partCorrect[part]!);
                 }
