@@ -78,7 +78,7 @@ public sealed class DigitClassifier : DigitClassifierBase
     public override IReadOnlyList<DigitPrediction> PredictBatch(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        using var running = Enter();
         var images = dataset.Images;
         var results = new List<DigitPrediction>(dataset.Count);
         for (int start = 0; start < dataset.Count; start += BatchSize)

@@ -18,6 +18,7 @@ public abstract class DigitClassifierBase : IDigitClassifier
     private const int Pixels = MnistFormat.PixelsPerImage;
 
     private int _disposed;
+    private int _running;
 
     /// <summary>Creates the shared part with <paramref name="preprocessor"/> (default limits when null).</summary>
     protected DigitClassifierBase(DigitImagePreprocessor? preprocessor)
@@ -150,11 +151,15 @@ public abstract class DigitClassifierBase : IDigitClassifier
         }
     }
 
-    /// <summary>Releases the backend.</summary>
+    /// <summary>
+    /// Releases the backend. Calls already running finish first (new ones throw <see cref="ObjectDisposedException"/>),
+    /// so the native model is never freed under a prediction on another thread.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            SpinWait.SpinUntil(() => Volatile.Read(ref _running) == 0);
             Dispose(disposing: true);
         }
         GC.SuppressFinalize(this);
@@ -168,8 +173,29 @@ public abstract class DigitClassifierBase : IDigitClassifier
     /// <summary>Probabilities of <paramref name="count"/> images, after the disposal check.</summary>
     private protected float[] Run(ReadOnlySpan<float> normalizedPixels, int count)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        using var running = Enter();
         return Classify(normalizedPixels, count);
+    }
+
+    /// <summary>
+    /// Counts a call into the backend as running until the result is disposed, or throws if the classifier is disposed:
+    /// <see cref="Dispose()"/> waits for every running call before it releases anything.
+    /// </summary>
+    private protected RunningCall Enter()
+    {
+        Interlocked.Increment(ref _running);
+        if (IsDisposed)
+        {
+            Interlocked.Decrement(ref _running);
+            throw new ObjectDisposedException(GetType().FullName);
+        }
+        return new RunningCall(this);
+    }
+
+    /// <summary>One call into the backend, from <see cref="Enter"/> until disposed.</summary>
+    private protected readonly struct RunningCall(DigitClassifierBase owner) : IDisposable
+    {
+        public void Dispose() => Interlocked.Decrement(ref owner._running);
     }
 
     /// <summary>Runs <paramref name="count"/> images through <see cref="Classify"/> in batches that <paramref name="fill"/> writes into one pooled buffer.</summary>

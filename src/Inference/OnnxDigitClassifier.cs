@@ -70,7 +70,7 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     /// <summary>The raw logits (10 per image) of <paramref name="count"/> normalized images.</summary>
     internal float[] Logits(ReadOnlySpan<float> normalizedPixels, int count)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
+        using var running = Enter();
         float[] input = ArrayPool<float>.Shared.Rent(count * Pixels);
         try
         {
