@@ -201,7 +201,9 @@ public sealed class MnistDataset : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(count), count, $"start {start} + count {count} exceeds the {Count} images of this dataset.");
         }
-        return new MnistDataset(Images.narrow(0, start, count).clone(), Labels.narrow(0, start, count).clone(), $"{Source} [{start}..{start + count})");
+        using var images = Images.narrow(0, start, count);
+        using var labels = Labels.narrow(0, start, count);
+        return new MnistDataset(images.clone(), labels.clone(), $"{Source} [{start}..{start + count})");
     }
 
     /// <summary>The first <paramref name="count"/> images (or all, if fewer), as a new dataset.</summary>

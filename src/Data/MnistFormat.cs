@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistCnn.Core.Data;
@@ -20,7 +21,11 @@ public static class MnistFormat
     private const float MaxPixel = byte.MaxValue;
 
     /// <summary>Scales a uint8 tensor of pixels to the model's float32 input in [0, 1].</summary>
-    internal static Tensor ToModelInput(Tensor pixels) => pixels.to(ScalarType.Float32).div_(MaxPixel);
+    internal static Tensor ToModelInput(Tensor pixels)
+    {
+        using Scalar maxPixel = MaxPixel.ToScalar();
+        return pixels.to(ScalarType.Float32).div_(maxPixel);
+    }
 
     /// <summary>Scales pixels to the model's input in [0, 1], element by element.</summary>
     internal static void ToModelInput(ReadOnlySpan<byte> pixels, Span<float> destination)

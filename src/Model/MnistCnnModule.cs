@@ -45,6 +45,9 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     public MnistCnnModule(long? seed = null)
         : base(LoadRuntimeThen(nameof(MnistCnnModule)))
     {
+        // TorchSharp's Conv2d leaves a temporary tensor of its own initialisation undisposed: the scope disposes it, and
+        // the parameters leave the scope with the model.
+        using var scope = torch.NewDisposeScope();
         conv1 = Conv2d(1, 16, kernel_size: 3, stride: 1, padding: 1);
         relu1 = ReLU();
         maxpool1 = MaxPool2d(kernel_size: 2, stride: 2);
@@ -65,6 +68,7 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
                 ResetParameters(weight, bias, generator);
             }
         }
+        scope.Detach(parameters());
     }
 
     /// <summary>
@@ -272,9 +276,8 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
     /// <summary>A detached copy of every parameter on the CPU (a real copy, unlike PyTorch's <c>state_dict()</c>).</summary>
     internal Dictionary<string, Tensor> CloneWeights()
     {
-        using (torch.no_grad())
-        {
-            return state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone());
-        }
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().MoveToOuterDisposeScope());
     }
 }

@@ -58,7 +58,8 @@ internal static class OnnxExporter
 
     private static TensorProto ToTensorProto(string name, Tensor tensor)
     {
-        using var contiguous = tensor.detach().cpu().to(ScalarType.Float32).contiguous();
+        using var scope = NewDisposeScope();
+        var contiguous = tensor.detach().cpu().to(ScalarType.Float32).contiguous();
         var proto = new TensorProto
         {
             Name = name,

@@ -114,6 +114,9 @@ internal static class WeightsFile
     /// <summary>Reads a PyTorch <c>state_dict</c> (<c>torch.save(model.state_dict(), path)</c>) into float32 CPU tensors.</summary>
     public static Dictionary<string, Tensor> ReadPyTorch(Stream stream, string source)
     {
+        // The unpickler makes tensors of its own on the way (storages, views): the scope disposes them all, and only the
+        // float32 copies returned leave it.
+        using var scope = torch.NewDisposeScope();
         System.Collections.Hashtable table;
         try
         {
@@ -125,34 +128,23 @@ internal static class WeightsFile
         }
 
         var result = new Dictionary<string, Tensor>();
-        try
+        foreach (System.Collections.DictionaryEntry entry in table)
         {
-            foreach (System.Collections.DictionaryEntry entry in table)
+            if (entry.Key is not string name || entry.Value is not Tensor tensor)
             {
-                if (entry.Key is not string name || entry.Value is not Tensor tensor)
-                {
-                    throw Bad(source, $"it holds '{entry.Key}' of type {entry.Value?.GetType().Name ?? "null"}, not a tensor; it is not a state_dict. Save one with torch.save(model.state_dict(), path).");
-                }
-                if (!tensor.is_floating_point())
-                {
-                    throw Bad(source, $"tensor '{name}' has element type {tensor.dtype}; weights must be floating point.");
-                }
-                result.Add(name, tensor.dtype == ScalarType.Float32 ? tensor.alias() : tensor.to(ScalarType.Float32));
+                throw Bad(source, $"it holds '{entry.Key}' of type {entry.Value?.GetType().Name ?? "null"}, not a tensor; it is not a state_dict. Save one with torch.save(model.state_dict(), path).");
             }
-            return result;
-        }
-        catch
-        {
-            DisposeAll(result);
-            throw;
-        }
-        finally
-        {
-            foreach (var value in table.Values)
+            if (!tensor.is_floating_point())
             {
-                (value as IDisposable)?.Dispose();
+                throw Bad(source, $"tensor '{name}' has element type {tensor.dtype}; weights must be floating point.");
             }
+            result.Add(name, tensor.dtype == ScalarType.Float32 ? tensor.alias() : tensor.to(ScalarType.Float32));
         }
+        foreach (var tensor in result.Values)
+        {
+            tensor.MoveToOuterDisposeScope();
+        }
+        return result;
     }
 
     /// <summary>Writes a PyTorch <c>state_dict</c> that <c>torch.load</c> and <c>load_state_dict</c> accept.</summary>

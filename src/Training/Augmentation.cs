@@ -23,7 +23,11 @@ internal static class Augmentation
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0];
         var device = x.device;
-        Tensor Uniform(double low, double high) => (torch.rand(b, generator: generator) * (high - low) + low).to(device);
+        Tensor Uniform(double low, double high)
+        {
+            using Scalar width = (high - low).ToScalar(), offset = low.ToScalar();
+            return torch.rand(b, generator: generator).mul_(width).add_(offset).to(device);
+        }
 
         var angle = Uniform(-MaxRotation, MaxRotation);
         var scale = Uniform(MinScale, MaxScale);
@@ -36,7 +40,8 @@ internal static class Augmentation
         var pick = torch.rand(b, generator: generator).to(device).view(b, 1, 1, 1);
         var thicker = F.max_pool2d(moved, 3, 1, 1);
         var thinner = -F.max_pool2d(-moved, 3, 1, 1);
-        var result = torch.where(pick < StrokeChangeProbability, thicker, torch.where(pick > 1 - StrokeChangeProbability, thinner, moved));
+        using Scalar low = StrokeChangeProbability.ToScalar(), high = (1 - StrokeChangeProbability).ToScalar();
+        var result = torch.where(pick.lt(low), thicker, torch.where(pick.gt(high), thinner, moved));
         return result.MoveToOuterDisposeScope();
     }
 }

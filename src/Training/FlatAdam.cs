@@ -23,51 +23,27 @@ internal sealed class FlatAdam : TorchSharp.Modules.Adam
     /// <inheritdoc/>
     public override Tensor step(Func<Tensor>? closure = null)
     {
-        Update(BeginStep(), 0, _flat.Values.shape[0]);
-        return null!;
-    }
-
-    /// <summary>The same step, each of <paramref name="threads"/> updating its share of the buffer.</summary>
-    public void Step(PartThreads threads)
-    {
-        var coefficients = BeginStep();
-        long total = _flat.Values.shape[0];
-        threads.Run(part =>
-        {
-            long start = total * part / threads.Parts, end = total * (part + 1) / threads.Parts;
-            Update(coefficients, start, end - start);
-        });
-    }
-
-    private Coefficients BeginStep()
-    {
         var options = (Options)_parameter_groups[0].Options;
         var state = (State)_state[_flat.Values.Handle];
         state.step += 1;
         double beta1 = options.beta1!.Value, beta2 = options.beta2!.Value;
-        return new Coefficients(
-            state, beta1, beta2, options.eps!.Value,
-            StepSize: options.LearningRate!.Value / (1 - Math.Pow(beta1, state.step)),
-            SquareCorrection: Math.Sqrt(1 - Math.Pow(beta2, state.step)));
-    }
+        double stepSize = options.LearningRate!.Value / (1 - Math.Pow(beta1, state.step));
+        double squareCorrection = Math.Sqrt(1 - Math.Pow(beta2, state.step));
 
-    private void Update(Coefficients c, long start, long length)
-    {
-        using var scope = torch.NewDisposeScope();
+        // Every scalar is created here and disposed after the step (see src/Training/README.md): an implicit
+        // conversion's Scalar can be finalized while libtorch still reads it.
+        using Scalar keep1 = beta1.ToScalar(), take1 = (1 - beta1).ToScalar(), keep2 = beta2.ToScalar(), take2 = (1 - beta2).ToScalar();
+        using Scalar correction = squareCorrection.ToScalar(), eps = options.eps!.Value.ToScalar(), negativeStep = (-stepSize).ToScalar();
         using var noGrad = torch.no_grad();
-        Tensor Part(Tensor t) => t.narrow(0, start, length);
-        var gradient = Part(_flat.Gradients);
-        var expAvg = Part(c.State.exp_avg);
-        var expAvgSq = Part(c.State.exp_avg_sq);
+        var gradient = _flat.Gradients;
 
         // The same operations, in the same order, as TorchSharp's Adam, into preallocated buffers.
-        expAvg.mul_(c.Beta1).add_(gradient, alpha: 1 - c.Beta1);
-        expAvgSq.mul_(c.Beta2).addcmul_(gradient, gradient, value: 1 - c.Beta2);
-        Part(_denominator).copy_(expAvgSq).sqrt_().div_(c.SquareCorrection).add_(c.Eps);
-        Part(_flat.Values).addcdiv_(expAvg, Part(_denominator), value: -c.StepSize);
+        state.exp_avg.mul_(keep1).add_(gradient, alpha: take1);
+        state.exp_avg_sq.mul_(keep2).addcmul_(gradient, gradient, value: take2);
+        _denominator.copy_(state.exp_avg_sq).sqrt_().div_(correction).add_(eps);
+        _flat.Values.addcdiv_(state.exp_avg, _denominator, value: negativeStep);
+        return null!;
     }
-
-    private readonly record struct Coefficients(State State, double Beta1, double Beta2, double Eps, double StepSize, double SquareCorrection);
 
     /// <inheritdoc/>
     public override void zero_grad() => _flat.Gradients.zero_();

@@ -20,10 +20,6 @@ public sealed partial class Trainer
     private readonly ILogger _logger;
     private readonly List<IEpochCallback> _callbacks = [];
 
-    // A forward and backward pass costs about as much as 8 more images whatever its size (README, Performance): parts
-    // smaller than this would spend more on that than they save.
-    private const int MinimumPartSize = 16;
-
     /// <summary>Creates a trainer for <paramref name="model"/> with <paramref name="options"/> (default: the tutorial's settings).</summary>
     public Trainer(MnistCnnModule model, TrainerOptions? options = null, ILogger<Trainer>? logger = null)
     {
@@ -74,7 +70,6 @@ public sealed partial class Trainer
         var trainOnDevice = new DeviceCopies(trainSet, device);
         var testOnDevice = new DeviceCopies(testSet, device);
         var flat = Options.Optimizer == TrainerOptimizer.FlatAdam ? FlatParameters.Attach(_model) : null;
-        using var parts = CreatePartThreads(device);
         try
         {
             using optim.Optimizer optimizer = flat is null ? torch.optim.Adam(_model.parameters(), Options.LearningRate) : new FlatAdam(flat, Options.LearningRate);
@@ -87,7 +82,7 @@ public sealed partial class Trainer
             for (int epoch = 1; epoch <= Options.Epochs; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, parts, batchesPerEpoch, progress, cancellationToken);
+                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
                 if (train is null)
                 {
                     cancelled = true;
@@ -129,16 +124,6 @@ public sealed partial class Trainer
         return new TrainingResult(history, cancelled, stopReason, total.Elapsed);
     }
 
-    private PartThreads? CreatePartThreads(Device device)
-    {
-        if (!Options.SplitBatchAcrossCores || device.type != DeviceType.CPU)
-        {
-            return null;
-        }
-        var (count, threadsPerPart) = PartThreads.Plan(Environment.ProcessorCount, Options.BatchSize, MinimumPartSize);
-        return count > 1 ? new PartThreads(count, threadsPerPart) : null;
-    }
-
     /// <summary>Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>.</summary>
     public (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
     {
@@ -167,162 +152,67 @@ public sealed partial class Trainer
         return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
     }
 
-    /// <summary>One pass over a batch: the loss is the batch mean, so the gradients are the tutorial's.</summary>
-    internal void ForwardBackward(Tensor x, Tensor y, long batchSize, Tensor lossSum, Tensor correct)
-    {
-        var (loss, output) = Loss(x, y, batchSize);
-        loss.backward();
-        AddMetrics(loss, output, y, batchSize, lossSum, correct);
-    }
-
-    /// <summary>
-    /// The summed loss of <paramref name="x"/> over the whole batch's size: a part of a batch contributes its share of
-    /// the batch-mean loss, and of its gradient.
-    /// </summary>
-    private (Tensor Loss, Tensor Output) Loss(Tensor x, Tensor y, long batchSize)
+    /// <summary>One forward and backward pass over a batch: the tutorial's batch-mean loss, and its gradients.</summary>
+    internal void ForwardBackward(Tensor x, Tensor y, Tensor lossSum, Tensor correct)
     {
         var output = _model.call(x);
-        return (F.cross_entropy(output, y, reduction: nn.Reduction.Sum).div_(batchSize), output);
-    }
-
-    private static void AddMetrics(Tensor loss, Tensor output, Tensor y, long batchSize, Tensor lossSum, Tensor correct)
-    {
+        var loss = F.cross_entropy(output, y);
+        loss.backward();
         using (torch.no_grad())
+        using (Scalar batchSize = x.shape[0].ToScalar())
         {
-            lossSum.add_(loss.detach() * batchSize);
+            lossSum.add_(loss.detach(), alpha: batchSize);
             correct.add_(output.argmax(1).eq(y).sum());
-        }
-    }
-
-    /// <summary>
-    /// The batch split into <see cref="PartThreads.Parts"/> parts whose forward and backward passes run side by side,
-    /// without the barrier waits of many small multi-threaded operations. Like <see cref="ForwardBackward"/>, it adds the
-    /// batch-mean gradient (within float rounding) to the parameters' gradients, and the same from run to run: part 0 is
-    /// <see cref="ForwardBackward"/> over its share, the other parts' gradients and metrics are computed apart and added
-    /// after it in part order, whichever part finishes first.
-    /// </summary>
-    internal void ForwardBackwardSplit(Tensor x, Tensor y, PartThreads threads, Tensor lossSum, Tensor correct)
-    {
-        var parameters = _model.parameters().ToArray();
-        long size = x.shape[0];
-        int parts = threads.Parts;
-        var partGradients = new IList<Tensor>?[parts];
-        var partLoss = new Tensor?[parts];
-        var partCorrect = new Tensor?[parts];
-        try
-        {
-            threads.Run(part =>
-            {
-                long start = size * part / parts, end = size * (part + 1) / parts;
-                using var scope = torch.NewDisposeScope();
-                var xPart = x.narrow(0, start, end - start);
-                var yPart = y.narrow(0, start, end - start);
-                if (part == 0)
-                {
-                    ForwardBackward(xPart, yPart, size, lossSum, correct);
-                    return;
-                }
-                var (loss, output) = Loss(xPart, yPart, size);
-                var gradients = torch.autograd.grad([loss], parameters);
-                foreach (var gradient in gradients)
-                {
-                    gradient.MoveToOuterDisposeScope();
-                }
-                partGradients[part] = gradients;
-                partLoss[part] = torch.zeros_like(lossSum).MoveToOuterDisposeScope();
-                partCorrect[part] = torch.zeros_like(correct).MoveToOuterDisposeScope();
-                AddMetrics(loss, output, yPart, size, partLoss[part]!, partCorrect[part]!);
-            });
-            using (torch.no_grad())
-            {
-                for (int part = 1; part < parts; part++)
-                {
-                    for (int i = 0; i < parameters.Length; i++)
-                    {
-                        parameters[i].grad!.add_(partGradients[part]![i]);
-                    }
-                    lossSum.add_(partLoss[part]!);
-                    correct.add_(partCorrect[part]!);
-                }
-            }
-        }
-        finally
-        {
-            foreach (var tensor in partGradients.Where(g => g is not null).SelectMany(g => g!).Concat(partLoss).Concat(partCorrect))
-            {
-                tensor?.Dispose();
-            }
         }
     }
 
     private (double Loss, double Accuracy)? TrainEpoch(
         int epoch, Tensor images, Tensor labels, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator,
-        PartThreads? parts, int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
+        int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
     {
-        // The caller's intra-op threads: the parts' share while the parts run side by side, the caller's own again after.
-        int callerThreads = torch.get_num_threads();
-        if (parts is not null)
-        {
-            torch.set_num_threads(parts.ThreadsPerPart);
-        }
-        try
-        {
-            _model.train();
-            long n = images.shape[0];
-            using var order = Options.Shuffle ? torch.randperm(n, generator: generator).to(images.device) : torch.arange(n, device: images.device);
-            using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
-            using var correct = torch.zeros(1, ScalarType.Int64, images.device);
+        _model.train();
+        long n = images.shape[0];
+        using var order = Order(n, generator, images.device);
+        using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
+        using var correct = torch.zeros(1, ScalarType.Int64, images.device);
 
-            for (int batch = 0; batch < batchCount; batch++)
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            if (cancellationToken.IsCancellationRequested)
             {
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    return null;
-                }
-                using var scope = torch.NewDisposeScope();
-                int start = batch * Options.BatchSize;
-                int size = (int)Math.Min(Options.BatchSize, n - start);
-                var indices = order.narrow(0, start, size);
-                var x = MnistFormat.ToModelInput(images.index_select(0, indices));
-                if (Options.Augment)
-                {
-                    x = Augmentation.Apply(x, generator);
-                }
-                var y = labels.index_select(0, indices);
-
-                optimizer.zero_grad();
-                if (parts is not null && size >= parts.Parts)
-                {
-                    ForwardBackwardSplit(x, y, parts, lossSum, correct);
-                }
-                else
-                {
-                    ForwardBackward(x, y, size, lossSum, correct);
-                }
-                if (parts is not null && optimizer is FlatAdam flatAdam)
-                {
-                    flatAdam.Step(parts);
-                }
-                else
-                {
-                    optimizer.step();
-                }
-                scheduler?.step();
-                // Reading the running loss waits for the device; do it only every ProgressInterval batches, and only for a listener.
-                if (progress is not null && (batch == 0 || (batch + 1) % Options.ProgressInterval == 0 || batch + 1 == batchCount))
-                {
-                    progress.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
-                }
+                return null;
             }
-            return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
-        }
-        finally
-        {
-            if (parts is not null)
+            using var scope = torch.NewDisposeScope();
+            int start = batch * Options.BatchSize;
+            int size = (int)Math.Min(Options.BatchSize, n - start);
+            var indices = order.narrow(0, start, size);
+            var x = MnistFormat.ToModelInput(images.index_select(0, indices));
+            if (Options.Augment)
             {
-                torch.set_num_threads(callerThreads);
+                x = Augmentation.Apply(x, generator);
+            }
+            var y = labels.index_select(0, indices);
+
+            optimizer.zero_grad();
+            ForwardBackward(x, y, lossSum, correct);
+            optimizer.step();
+            scheduler?.step();
+            // Reading the running loss waits for the device; do it only every ProgressInterval batches, and only for a listener.
+            if (progress is not null && (batch == 0 || (batch + 1) % Options.ProgressInterval == 0 || batch + 1 == batchCount))
+            {
+                progress.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
             }
         }
+        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
+    }
+
+    /// <summary>The order of this epoch's images: a permutation drawn from <paramref name="generator"/> (on the CPU), on <paramref name="device"/>.</summary>
+    private Tensor Order(long n, Generator generator, Device device)
+    {
+        using var scope = torch.NewDisposeScope();
+        using Scalar count = n.ToScalar();
+        var order = Options.Shuffle ? torch.randperm(n, generator: generator) : torch.arange(count);
+        return order.to(device).MoveToOuterDisposeScope();
     }
 
     /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>

@@ -17,15 +17,6 @@ public sealed class TrainerOptions
     /// <summary>The Adam implementation. Default <see cref="TrainerOptimizer.FlatAdam"/>; both give the same updates.</summary>
     public TrainerOptimizer Optimizer { get; init; } = TrainerOptimizer.FlatAdam;
 
-    /// <summary>
-    /// On the CPU, split each training batch into parts that run their forward and backward passes side by side, one
-    /// part per core while each keeps at least 16 images (spare cores become the parts' own intra-op threads), then take
-    /// the one optimizer step: the same batch size and the same gradient (within float rounding) as one pass, and the
-    /// same from run to run. libtorch's intra-op threads are set to the parts' share while an epoch trains and restored
-    /// after. Default true: about 1.1x on 2 cores (README, Performance). Ignored on a GPU.
-    /// </summary>
-    public bool SplitBatchAcrossCores { get; init; } = true;
-
     /// <summary>Learning-rate schedule. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
 

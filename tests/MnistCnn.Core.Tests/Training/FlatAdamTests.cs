@@ -55,33 +55,6 @@ public sealed class FlatAdamTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_step_shared_among_part_threads_gives_the_same_weights_bit_for_bit()
-    {
-        using var digits = SyntheticDigits.Create(96, seed: 6);
-        using var whole = new MnistCnnModule(seed: 12);
-        using var shared = new MnistCnnModule(seed: 12);
-        using var wholeFlat = FlatParameters.Attach(whole);
-        using var sharedFlat = FlatParameters.Attach(shared);
-        using var wholeAdam = new FlatAdam(wholeFlat, 1e-3);
-        using var sharedAdam = new FlatAdam(sharedFlat, 1e-3);
-        using var threads = new PartThreads(3, threadsPerPart: 1);
-        using var images = Data.MnistFormat.ToModelInput(digits.Images);
-
-        for (int step = 0; step < 3; step++)
-        {
-            using var scope = torch.NewDisposeScope();
-            var x = images.narrow(0, step * 32, 32);
-            var y = digits.Labels.narrow(0, step * 32, 32);
-            wholeAdam.zero_grad();
-            F.cross_entropy(whole.call(x), y).backward();
-            sharedFlat.Gradients.copy_(wholeFlat.Gradients);
-            wholeAdam.step();
-            sharedAdam.Step(threads);
-        }
-        Assert.Equal(wholeFlat.Values.data<float>().ToArray(), sharedFlat.Values.data<float>().ToArray());
-    }
-
-    [Fact]
     public void Gradients_accumulate_in_place_into_the_one_buffer_the_parameters_are_views_of()
     {
         using var model = new MnistCnnModule(seed: 3);
