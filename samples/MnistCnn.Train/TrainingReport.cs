@@ -59,7 +59,7 @@ internal static class TrainingReport
     private static void SaveCurves(IReadOnlyList<EpochMetrics> history, string path)
     {
         double[] epochs = history.Select(m => (double)m.Epoch).ToArray();
-        var loss = new ScottPlot.Plot();
+        using var loss = new ScottPlot.Plot();
         loss.Add.Scatter(epochs, history.Select(m => m.TrainLoss).ToArray()).LegendText = "train";
         loss.Add.Scatter(epochs, history.Select(m => m.TestLoss).ToArray()).LegendText = "test";
         loss.Title("Loss per epoch");
@@ -68,7 +68,7 @@ internal static class TrainingReport
         loss.ShowLegend();
         loss.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(1);
 
-        var accuracy = new ScottPlot.Plot();
+        using var accuracy = new ScottPlot.Plot();
         accuracy.Add.Scatter(epochs, history.Select(m => m.TrainAccuracy * 100).ToArray()).LegendText = "train";
         accuracy.Add.Scatter(epochs, history.Select(m => m.TestAccuracy * 100).ToArray()).LegendText = "test";
         accuracy.Title("Accuracy per epoch");
@@ -87,7 +87,7 @@ internal static class TrainingReport
     private static void SaveConfusion(DigitEvaluation evaluation, string path)
     {
         const int digits = MnistFormat.ClassCount;
-        var plot = new ScottPlot.Plot();
+        using var plot = new ScottPlot.Plot();
         // Log scale keeps the few errors visible next to the ~1,000 correct answers per digit.
         var shades = new double[digits, digits];
         for (int t = 0; t < digits; t++)
@@ -118,7 +118,7 @@ internal static class TrainingReport
         var wrong = evaluation.Misclassified.Take(100).ToList();
         const int columns = 10, tile = 84, caption = 22;
         int rows = Math.Max(1, (wrong.Count + columns - 1) / columns);
-        var plot = new ScottPlot.Plot();
+        using var plot = new ScottPlot.Plot();
         using var grid = new Image<Rgba32>(columns * tile, rows * (tile + caption), Color.White);
         for (int k = 0; k < wrong.Count; k++)
         {
@@ -132,7 +132,8 @@ internal static class TrainingReport
         }
 
         // Captions drawn by ScottPlot (ImageSharp alone has no text), laid over the grid in pixel coordinates.
-        plot.Add.ImageRect(new ScottPlot.Image(ToPng(grid)), new ScottPlot.CoordinateRect(0, grid.Width, 0, grid.Height));
+        using var picture = new ScottPlot.Image(ToPng(grid));
+        plot.Add.ImageRect(picture, new ScottPlot.CoordinateRect(0, grid.Width, 0, grid.Height));
         for (int k = 0; k < wrong.Count; k++)
         {
             var text = plot.Add.Text($"true {evaluation.LabelOf(wrong[k])} · said {evaluation.Predictions[wrong[k]].Digit}", ((k % columns) * tile) + (tile / 2.0), grid.Height - (((k / columns) * (tile + caption)) + tile + (caption / 2.0)));

@@ -1,0 +1,37 @@
+#!/usr/bin/env python3
+"""Writes MNIST test digits as black-on-white 24-bit BMP files, enlarged, for the Predict and web stress runs.
+
+usage: mnist_images.py T10K_IMAGES_IDX OUT_DIR COUNT
+"""
+import os
+import struct
+import sys
+
+
+def main(idx_path, out_dir, count, scale=4):
+    with open(idx_path, "rb") as f:
+        magic, n, rows, cols = struct.unpack(">IIII", f.read(16))
+        if magic != 0x803:
+            sys.exit(f"{idx_path}: not an idx3 image file")
+        os.makedirs(out_dir, exist_ok=True)
+        for i in range(min(count, n)):
+            pixels = f.read(rows * cols)
+            width, height = cols * scale, rows * scale
+            row_bytes = (width * 3 + 3) & ~3
+            data = bytearray()
+            for y in reversed(range(height)):  # BMP rows go bottom-up
+                row = bytearray()
+                for x in range(width):
+                    v = 255 - pixels[(y // scale) * cols + x // scale]
+                    row += bytes((v, v, v))
+                data += row + bytes(row_bytes - len(row))
+            header = struct.pack("<2sIHHI", b"BM", 54 + len(data), 0, 0, 54)
+            info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(data), 2835, 2835, 0, 0)
+            with open(os.path.join(out_dir, f"digit{i:03d}.bmp"), "wb") as out:
+                out.write(header + info + data)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]))
