@@ -17,7 +17,7 @@ public interface IEpochCallback
     /// <summary>Called after each epoch's training and evaluation.</summary>
     void OnEpochEnd(EpochContext context);
 
-    /// <summary>Called once when training ends, however it ends (all epochs, a stop request, or cancellation).</summary>
+    /// <summary>Called once when training ends, however it ends: all epochs, a stop request, cancellation, or an exception (which <see cref="Trainer.Fit"/> then rethrows).</summary>
     void OnTrainingEnd(MnistCnnModule model, IReadOnlyList<EpochMetrics> history)
     {
     }

@@ -67,11 +67,13 @@ public sealed partial class Trainer
         var history = new List<EpochMetrics>();
         bool cancelled = false;
         string? stopReason = null;
-        var trainOnDevice = new DeviceCopies(trainSet, device);
-        var testOnDevice = new DeviceCopies(testSet, device);
-        var flat = Options.Optimizer == TrainerOptimizer.FlatAdam ? FlatParameters.Attach(_model) : null;
+        DeviceCopies? trainOnDevice = null, testOnDevice = null;
+        FlatParameters? flat = null;
         try
         {
+            trainOnDevice = new DeviceCopies(trainSet, device);
+            testOnDevice = new DeviceCopies(testSet, device);
+            flat = Options.Optimizer == TrainerOptimizer.FlatAdam ? FlatParameters.Attach(_model) : null;
             using optim.Optimizer optimizer = flat is null ? torch.optim.Adam(_model.parameters(), Options.LearningRate) : new FlatAdam(flat, Options.LearningRate);
             int batchesPerEpoch = (trainSet.Count + Options.BatchSize - 1) / Options.BatchSize;
             var scheduler = Options.Schedule == LearningRateSchedule.OneCycle
@@ -112,20 +114,25 @@ public sealed partial class Trainer
         finally
         {
             flat?.Dispose();
-            trainOnDevice.Dispose();
-            testOnDevice.Dispose();
+            trainOnDevice?.Dispose();
+            testOnDevice?.Dispose();
             _model.eval();
-        }
 
-        foreach (var callback in _callbacks)
-        {
-            callback.OnTrainingEnd(_model, history);
+            // Also when training failed, so callbacks release and restore what they hold (the best weights, files).
+            foreach (var callback in _callbacks)
+            {
+                callback.OnTrainingEnd(_model, history);
+            }
         }
         return new TrainingResult(history, cancelled, stopReason, total.Elapsed);
     }
 
-    /// <summary>Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>.</summary>
-    public (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
+    /// <summary>
+    /// Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>, as each epoch
+    /// measures them. Applications evaluate with <see cref="Inference.IDigitClassifier.Evaluate"/>, which also gives the
+    /// confusion matrix and the misclassified images.
+    /// </summary>
+    internal (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         using var copies = new DeviceCopies(dataset, _model.Device);
@@ -216,7 +223,7 @@ public sealed partial class Trainer
     }
 
     /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>
-    private readonly struct DeviceCopies : IDisposable
+    private sealed class DeviceCopies : IDisposable
     {
         private readonly bool _owned;
 

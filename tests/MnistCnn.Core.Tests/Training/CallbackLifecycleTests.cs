@@ -43,6 +43,31 @@ public sealed class CallbackLifecycleTests : IDisposable
         Assert.Equal([.. oneFit, .. oneFit], log);
     }
 
+    private sealed class FailAt(int epoch) : IEpochCallback
+    {
+        public void OnEpochEnd(EpochContext context)
+        {
+            if (context.Epoch == epoch)
+            {
+                throw new InvalidOperationException($"failed at epoch {epoch}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Training_end_runs_for_every_callback_when_fit_throws()
+    {
+        var log = new List<string>();
+        using var model = new MnistCnnModule(seed: 3);
+        var trainer = new Trainer(model, Options()).Add(new Recorder("a", log)).Add(new FailAt(2)).Add(new Recorder("b", log));
+
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Fit(_digits, _digits, cancellationToken: TestContext.Current.CancellationToken));
+
+        Assert.Equal("failed at epoch 2", error.Message);
+        Assert.Equal(["a begin 3", "b begin 3", "a epoch 1", "b epoch 1", "a epoch 2", "a end 2", "b end 2"], log);
+        Assert.False(model.training);
+    }
+
     [Fact]
     public void One_instance_of_each_built_in_callback_serves_a_second_fit_from_a_fresh_start()
     {
