@@ -20,6 +20,10 @@ mkdir -p "$work/base"
 git -C "$root" archive "$base" | tar -x -C "$work/base"
 mkdir -p "$work/base/tests/MnistCnn.Core.EpochTimer"
 cp "$here/Program.cs" "$here/MnistCnn.Core.EpochTimer.csproj" "$work/base/tests/MnistCnn.Core.EpochTimer/"
+if [ ! -f "$work/base/Directory.Packages.props" ]; then
+  # A base from before central package versions names each version in the project file.
+  sed -i 's|<PackageReference Include="TorchSharp-cpu" />|<PackageReference Include="TorchSharp-cpu" Version="$(TorchSharpVersion)" />|' "$work/base/tests/MnistCnn.Core.EpochTimer/MnistCnn.Core.EpochTimer.csproj"
+fi
 echo "building $base and the working tree ($(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD || echo ', with uncommitted changes'))" >&2
 dotnet build -c Release -v q -nologo "$work/base/tests/MnistCnn.Core.EpochTimer" -o "$work/base-bin" >&2
 dotnet build -c Release -v q -nologo "$here" -o "$work/head-bin" >&2
