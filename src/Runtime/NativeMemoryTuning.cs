@@ -3,16 +3,27 @@ using System.Runtime.InteropServices;
 namespace MnistCnn.Core.Runtime;
 
 /// <summary>
-/// Fewer page faults on Linux, set once at load; set MNISTCNN_MALLOC_TUNING=0 to opt out.
-/// glibc's malloc returns freed memory at the top of the heap to the OS once it exceeds a small trim threshold that
-/// grows only after a large block is freed. Training frees a few MB of activations every batch, so until then each
-/// batch page-faults its buffers afresh, and the first epoch runs several times slower (README, Performance).
-/// Raising the trim and mmap thresholds removes that. Buffers above the mmap threshold (the 47 MB of training images)
-/// are fresh memory every time: <see cref="AdviseHugePages"/> lets the kernel back them with transparent huge pages.
+/// Fewer page faults on Linux, when the application asks for it (see src/Runtime/README.md): glibc's malloc gives freed
+/// memory at the top of the heap back to the OS above a small trim threshold, which grows only after a large block is
+/// freed, so until then every training batch page-faults its few MB of activations afresh. Raising the trim and mmap
+/// thresholds removes that. It changes malloc for the whole process, so it is off unless the app sets the AppContext
+/// switch <see cref="Switch"/> (the samples do) or MNISTCNN_MALLOC_TUNING=1; MNISTCNN_MALLOC_TUNING=0 turns it off.
+/// Buffers above the mmap threshold (the 47 MB of training images) are fresh memory every time:
+/// <see cref="AdviseHugePages"/> lets the kernel back those, which this library allocates itself, with huge pages.
 /// </summary>
 internal static partial class NativeMemoryTuning
 {
+    public const string Switch = "MnistCnn.Core.TuneNativeMemory";
+
     public const string OptOutVariable = "MNISTCNN_MALLOC_TUNING";
+
+    /// <summary>True when the application asked for the malloc tuning and the environment does not refuse it.</summary>
+    public static bool Requested => Environment.GetEnvironmentVariable(OptOutVariable) switch
+    {
+        "0" => false,
+        "1" => true,
+        _ => AppContext.TryGetSwitch(Switch, out bool on) && on,
+    };
 
     private const int MadvHugePage = 14;
 
@@ -21,7 +32,7 @@ internal static partial class NativeMemoryTuning
 
     public static void Apply()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(OptOutVariable) == "0")
+        if (!OperatingSystem.IsLinux() || !Requested)
         {
             return;
         }
@@ -41,9 +52,8 @@ internal static partial class NativeMemoryTuning
 
     /// <summary>
     /// Asks for transparent huge pages under a large buffer that is about to be filled: one page fault per 2 MB instead
-    /// of per 4 KB, for the 47 MB of MNIST training images. Advice only: contents are unaffected, and it does nothing
-    /// where unsupported or opted out. Not applied to libtorch's allocations in general (THP_MEM_ALLOC_ENABLE), which
-    /// slowed training (README, Performance).
+    /// of per 4 KB, for the 47 MB of MNIST training images. Advice only, on memory this library owns: contents are
+    /// unaffected, and it does nothing where unsupported or with MNISTCNN_MALLOC_TUNING=0.
     /// </summary>
     public static unsafe void AdviseHugePages(Span<byte> buffer)
     {
