@@ -23,7 +23,7 @@ public sealed class DigitClassifierMetrics : IDisposable
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _predictions = _meter.CreateCounter<long>("mnistcnn.predictions", "{image}", "Images whose digit was recognised.");
         _rejected = _meter.CreateCounter<long>("mnistcnn.rejected_images", "{image}", "Images refused as undecodable, too large or without a digit, tagged by reason.");
-        _duration = _meter.CreateHistogram<double>("mnistcnn.prediction.duration", "s", "Time of one call to the classifier, decoding and preprocessing included.");
+        _duration = _meter.CreateHistogram<double>("mnistcnn.prediction.duration", "s", "Time of one call to the model, for one image or a batch.");
     }
 
     internal void Recognised(int images, TimeSpan elapsed)

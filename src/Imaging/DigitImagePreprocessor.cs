@@ -31,13 +31,15 @@ public sealed class DigitImagePreprocessor
     /// <summary>The decoding limits.</summary>
     public ImageDecodingOptions Options { get; }
 
+    /// <summary>Raised with the reason whenever this preprocessor refuses an image (the hosting metrics count them).</summary>
+    internal event Action<DigitImageError>? Rejected;
+
     /// <summary>Decodes and preprocesses an encoded image (PNG, JPEG, BMP or GIF).</summary>
     /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no digit.</exception>
     public PreprocessedDigit Process(byte[] encoded, string source = "image")
     {
         ArgumentNullException.ThrowIfNull(encoded);
-        using var image = _decoder.Decode(encoded, source);
-        return Process(image, source);
+        return Reported(() => Decode(encoded, source));
     }
 
     /// <summary>Reads (up to the size limit), decodes and preprocesses an image stream.</summary>
@@ -45,7 +47,7 @@ public sealed class DigitImagePreprocessor
     public PreprocessedDigit Process(Stream stream, string source = "stream")
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return Process(_decoder.ReadBounded(stream, source), source);
+        return Reported(() => Decode(_decoder.ReadBounded(stream, source), source));
     }
 
     /// <summary>Reads (asynchronously, up to the size limit), decodes and preprocesses an image stream.</summary>
@@ -53,7 +55,15 @@ public sealed class DigitImagePreprocessor
     public async Task<PreprocessedDigit> ProcessAsync(Stream stream, string source = "stream", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return Process(await _decoder.ReadBoundedAsync(stream, source, cancellationToken).ConfigureAwait(false), source);
+        try
+        {
+            return Decode(await _decoder.ReadBoundedAsync(stream, source, cancellationToken).ConfigureAwait(false), source);
+        }
+        catch (DigitImageException ex)
+        {
+            Rejected?.Invoke(ex.Error);
+            throw;
+        }
     }
 
     /// <summary>Reads, decodes and preprocesses an image file.</summary>
@@ -62,8 +72,11 @@ public sealed class DigitImagePreprocessor
     public PreprocessedDigit ProcessFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return Process(stream, path);
+        return Reported(() =>
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            return Decode(_decoder.ReadBounded(stream, path), path);
+        });
     }
 
     /// <summary>Preprocesses an image already in memory, of any pixel format.</summary>
@@ -71,12 +84,34 @@ public sealed class DigitImagePreprocessor
     public PreprocessedDigit Process(Image image, string source = "image")
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (image is Image<Rgba32> rgba)
+        return Reported(() =>
         {
-            return Process(rgba, source);
+            if (image is Image<Rgba32> rgba)
+            {
+                return Process(rgba, source);
+            }
+            using var converted = image.CloneAs<Rgba32>();
+            return Process(converted, source);
+        });
+    }
+
+    private PreprocessedDigit Decode(byte[] encoded, string source)
+    {
+        using var image = _decoder.Decode(encoded, source);
+        return Process(image, source);
+    }
+
+    private PreprocessedDigit Reported(Func<PreprocessedDigit> process)
+    {
+        try
+        {
+            return process();
         }
-        using var converted = image.CloneAs<Rgba32>();
-        return Process(converted, source);
+        catch (DigitImageException ex)
+        {
+            Rejected?.Invoke(ex.Error);
+            throw;
+        }
     }
 
     private static PreprocessedDigit Process(Image<Rgba32> image, string source)

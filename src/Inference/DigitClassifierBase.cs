@@ -1,18 +1,16 @@
-using System.Buffers;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
-using SixLabors.ImageSharp;
 
 namespace MnistCnn.Core.Inference;
 
 /// <summary>
-/// What every <see cref="IDigitClassifier"/> shares: argument checks, the preprocessing of images, streams and files,
-/// batching, and disposal. A backend implements one method, <see cref="Classify"/>, for up to <see cref="BatchSize"/>
-/// normalized images at a time, and must allow it to be called from many threads at once.
+/// What the built-in classifiers share: the preprocessor, batching, argument checks and a disposal that waits for
+/// running calls. A backend implements one method, <see cref="Classify"/>, for up to <see cref="BatchSize"/> normalized
+/// images at a time, and must allow it to be called from many threads at once.
 /// </summary>
 public abstract class DigitClassifierBase : IDigitClassifier
 {
-    /// <summary>Images per forward pass of the batch methods: larger batches hold more memory without running faster (README, Performance).</summary>
+    /// <summary>Images per forward pass of the batch methods: larger batches hold more memory without running faster.</summary>
     public const int BatchSize = 256;
 
     private const int Pixels = MnistFormat.PixelsPerImage;
@@ -33,64 +31,6 @@ public abstract class DigitClassifierBase : IDigitClassifier
     protected bool IsDisposed => Volatile.Read(ref _disposed) != 0;
 
     /// <inheritdoc/>
-    public DigitPrediction Predict(Image image) => Predict(Preprocessor.Process(image));
-
-    /// <inheritdoc/>
-    public DigitPrediction Predict(byte[] encodedImage)
-    {
-        ArgumentNullException.ThrowIfNull(encodedImage);
-        return Predict(Preprocessor.Process(encodedImage));
-    }
-
-    /// <inheritdoc/>
-    public DigitPrediction Predict(Stream encodedImage) => Predict(Preprocessor.Process(encodedImage));
-
-    /// <inheritdoc/>
-    public async Task<DigitPrediction> PredictAsync(Stream encodedImage, CancellationToken cancellationToken = default) =>
-        Predict(await Preprocessor.ProcessAsync(encodedImage, cancellationToken: cancellationToken).ConfigureAwait(false));
-
-    /// <inheritdoc/>
-    public DigitPrediction Predict(string imagePath) => Predict(Preprocessor.ProcessFile(imagePath));
-
-    /// <inheritdoc/>
-    public DigitPrediction Predict(PreprocessedDigit digit)
-    {
-        ArgumentNullException.ThrowIfNull(digit);
-        return new DigitPrediction(Run(digit.Pixels, 1), digit);
-    }
-
-    /// <inheritdoc/>
-    public DigitPrediction Predict(ReadOnlySpan<float> normalizedPixels)
-    {
-        if (normalizedPixels.Length != Pixels)
-        {
-            throw new ArgumentException($"A {MnistFormat.ImageSize} x {MnistFormat.ImageSize} image has {Pixels} values; {normalizedPixels.Length} were given.", nameof(normalizedPixels));
-        }
-        return new DigitPrediction(Run(normalizedPixels, 1));
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyList<DigitPrediction> PredictBatch(IReadOnlyList<Image> images)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        return PredictBatch(images.Select((image, i) => Preprocessor.Process(image, $"image {i}")).ToList());
-    }
-
-    /// <inheritdoc/>
-    public IReadOnlyList<DigitPrediction> PredictBatch(IReadOnlyList<PreprocessedDigit> digits)
-    {
-        ArgumentNullException.ThrowIfNull(digits);
-        return InBatches(digits.Count, (start, n, batch) =>
-        {
-            for (int i = 0; i < n; i++)
-            {
-                var digit = digits[start + i] ?? throw new ArgumentNullException($"{nameof(digits)}[{start + i}]");
-                digit.Pixels.CopyTo(batch.AsSpan(i * Pixels));
-            }
-        }, digits);
-    }
-
-    /// <inheritdoc/>
     public IReadOnlyList<DigitPrediction> PredictBatch(ReadOnlySpan<float> normalizedPixels)
     {
         if (normalizedPixels.Length % Pixels != 0)
@@ -99,26 +39,17 @@ public abstract class DigitClassifierBase : IDigitClassifier
         }
         int count = normalizedPixels.Length / Pixels;
         var results = new List<DigitPrediction>(count);
+        using var running = Enter();
         for (int start = 0; start < count; start += BatchSize)
         {
             int n = Math.Min(BatchSize, count - start);
-            AddPredictions(results, Run(normalizedPixels.Slice(start * Pixels, n * Pixels), n));
+            float[] probabilities = Classify(normalizedPixels.Slice(start * Pixels, n * Pixels), n);
+            for (int i = 0; i < n; i++)
+            {
+                results.Add(new DigitPrediction(probabilities[(i * MnistFormat.ClassCount)..((i + 1) * MnistFormat.ClassCount)]));
+            }
         }
         return results;
-    }
-
-    /// <inheritdoc/>
-    public virtual IReadOnlyList<DigitPrediction> PredictBatch(MnistDataset dataset)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        return InBatches(dataset.Count, (start, n, batch) => dataset.CopyNormalizedPixels(start, n, batch));
-    }
-
-    /// <inheritdoc/>
-    public DigitEvaluation Evaluate(MnistDataset dataset)
-    {
-        ArgumentNullException.ThrowIfNull(dataset);
-        return new DigitEvaluation(dataset.GetLabels(), PredictBatch(dataset));
     }
 
     /// <summary>
@@ -165,16 +96,9 @@ public abstract class DigitClassifierBase : IDigitClassifier
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases what the backend holds; called once.</summary>
+    /// <summary>Releases what the backend holds; called once, after the last running call.</summary>
     protected virtual void Dispose(bool disposing)
     {
-    }
-
-    /// <summary>Probabilities of <paramref name="count"/> images, after the disposal check.</summary>
-    private protected float[] Run(ReadOnlySpan<float> normalizedPixels, int count)
-    {
-        using var running = Enter();
-        return Classify(normalizedPixels, count);
     }
 
     /// <summary>
@@ -196,34 +120,5 @@ public abstract class DigitClassifierBase : IDigitClassifier
     private protected readonly struct RunningCall(DigitClassifierBase owner) : IDisposable
     {
         public void Dispose() => Interlocked.Decrement(ref owner._running);
-    }
-
-    /// <summary>Runs <paramref name="count"/> images through <see cref="Classify"/> in batches that <paramref name="fill"/> writes into one pooled buffer.</summary>
-    private List<DigitPrediction> InBatches(int count, Action<int, int, float[]> fill, IReadOnlyList<PreprocessedDigit>? inputs = null)
-    {
-        var results = new List<DigitPrediction>(count);
-        float[] batch = ArrayPool<float>.Shared.Rent(Math.Min(count, BatchSize) * Pixels);
-        try
-        {
-            for (int start = 0; start < count; start += BatchSize)
-            {
-                int n = Math.Min(BatchSize, count - start);
-                fill(start, n, batch);
-                AddPredictions(results, Run(batch.AsSpan(0, n * Pixels), n), inputs, start);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(batch);
-        }
-        return results;
-    }
-
-    private protected static void AddPredictions(List<DigitPrediction> results, float[] probabilities, IReadOnlyList<PreprocessedDigit>? inputs = null, int firstInput = 0)
-    {
-        for (int i = 0; i < probabilities.Length / MnistFormat.ClassCount; i++)
-        {
-            results.Add(new DigitPrediction(probabilities[(i * MnistFormat.ClassCount)..((i + 1) * MnistFormat.ClassCount)], inputs?[firstInput + i]));
-        }
     }
 }

@@ -34,6 +34,8 @@ public sealed class DigitPrediction
     /// <summary>The softmax probability of each digit 0 to 9; they sum to 1.</summary>
     public IReadOnlyList<float> Probabilities => _probabilities;
 
+    internal float[] ProbabilityArray => _probabilities;
+
     /// <inheritdoc/>
     public override string ToString() => $"{Digit} ({Confidence:P1})";
 }

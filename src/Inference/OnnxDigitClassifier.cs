@@ -13,8 +13,7 @@ namespace MnistCnn.Core.Inference;
 /// An <see cref="IDigitClassifier"/> on ONNX Runtime, for services that should not ship libtorch: the same
 /// preprocessing and predictions as <see cref="DigitClassifier"/>, from a model exported by
 /// <see cref="MnistCnnModule.ExportOnnx"/> (or the embedded one). It never loads TorchSharp's native libraries, except
-/// through <see cref="DigitClassifierBase.PredictBatch(MnistDataset)"/>, whose dataset lives in a torch tensor.
-/// Thread-safe: one ONNX Runtime session serves every thread. The application references the package
+/// to read an <see cref="MnistDataset"/>, which lives in a torch tensor. Thread-safe: one ONNX Runtime session serves every thread. The application references the package
 /// Microsoft.ML.OnnxRuntime for the native runtime.
 /// </summary>
 public sealed class OnnxDigitClassifier : DigitClassifierBase

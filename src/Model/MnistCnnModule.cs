@@ -105,7 +105,7 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         if (input.device_type == DeviceType.CPU)
         {
             // libtorch's CPU max-pooling is far slower on NCHW than on channels-last (NHWC) strides, and a convolution keeps
-            // its input's layout (README, Performance). With one channel, NCHW and NHWC hold the same bytes: relabelling the
+            // its input's layout (src/Training/README.md). With one channel, NCHW and NHWC hold the same bytes: relabelling the
             // strides makes every layer channels-last without copying anything.
             input = AsChannelsLast(input);
         }
@@ -194,18 +194,6 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         {
             WeightsFile.DisposeAll(weights);
         }
-    }
-
-    /// <summary>
-    /// Loads a PyTorch <c>state_dict</c> saved with <c>torch.save(model.state_dict(), path)</c> from the tutorial's
-    /// <c>MNISTModel</c>. Same checks and guarantees as <see cref="LoadWeights(string)"/>, which also accepts such files.
-    /// </summary>
-    /// <exception cref="InvalidDataException">The file is not a state_dict of this architecture.</exception>
-    public void LoadPyTorch(string path)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = WeightsFile.OpenRead(path);
-        CopyAndDispose(WeightsFile.ReadPyTorch(stream, path), path);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ internal static class WeightsFile
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new FileNotFoundException($"Model file '{path}' not found. Train one with samples/MnistCnn.Train or use DigitClassifier.LoadPretrained().", path, ex);
+            throw new FileNotFoundException($"Model file '{path}' not found. Train one with Trainer.Fit and save it with SaveWeights, or use DigitClassifier.LoadPretrained().", path, ex);
         }
     }
 

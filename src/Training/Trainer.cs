@@ -129,7 +129,7 @@ public sealed partial class Trainer
 
     /// <summary>
     /// Mean cross-entropy loss and accuracy (a fraction) of the model on <paramref name="dataset"/>, as each epoch
-    /// measures them. Applications evaluate with <see cref="Inference.IDigitClassifier.Evaluate"/>, which also gives the
+    /// measures them. Applications evaluate with <see cref="Inference.DigitClassifierExtensions.Evaluate"/>, which also gives the
     /// confusion matrix and the misclassified images.
     /// </summary>
     internal (double Loss, double Accuracy) Evaluate(MnistDataset dataset)

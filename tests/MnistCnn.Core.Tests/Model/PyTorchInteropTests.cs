@@ -46,7 +46,7 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
         var expected = doc.RootElement.GetProperty("logits").EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetSingle()).ToArray()).ToArray();
 
         using var model = new MnistCnnModule();
-        model.LoadPyTorch(Path.Combine(FixtureDir, "seed-mnist.pth"));
+        model.LoadWeights(Path.Combine(FixtureDir, "seed-mnist.pth"));
         double diff = MaxDifference(expected, OurLogits(model, expected.Length));
         output.WriteLine($"PyTorch -> MnistCnn.Core: largest logit difference {diff:E2} over {expected.Length} images");
         Assert.True(diff <= Tolerance, $"largest difference {diff}");
@@ -99,7 +99,7 @@ public sealed class PyTorchInteropTests(MnistFixture mnist, ITestOutputHelper ou
         }
         using var model = new MnistCnnModule(seed: 1);
         var before = OurLogits(model, 2);
-        var ex = Assert.Throws<InvalidDataException>(() => model.LoadPyTorch(path));
+        var ex = Assert.Throws<InvalidDataException>(() => model.LoadWeights(path));
         Assert.Contains("missing keys: conv2.weight", ex.Message);
         Assert.Contains("unexpected keys: head.bias, head.weight", ex.Message);
         Assert.Contains("conv1.weight is [8, 1, 3, 3], expected [16, 1, 3, 3]", ex.Message);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MnistCnn.Core.Inference;
 using SixLabors.ImageSharp;
 using Xunit;
 
@@ -43,8 +44,8 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
         Assert.Equal(3, csv.Length);
         Assert.Contains("\"bestTestAccuracy\"", File.ReadAllText(_dir.File("mnist-cnn.metrics.json")));
         using var exported = Model.MnistCnnModule.FromFile(_dir.File("model.pth"));
-        using var viaTorch = new Inference.DigitClassifier(exported);
-        using var viaOnnx = Inference.OnnxDigitClassifier.FromFile(_dir.File("model.onnx"));
+        using var viaTorch = new DigitClassifier(exported);
+        using var viaOnnx = OnnxDigitClassifier.FromFile(_dir.File("model.onnx"));
         using var firstTest = mnist.Test.Take(64);
         Assert.Equal(viaTorch.PredictBatch(firstTest).Select(p => p.Digit), viaOnnx.PredictBatch(firstTest).Select(p => p.Digit));
     }
