@@ -7,7 +7,7 @@ namespace MnistCnn.Core.Hosting;
 /// The instruments of the <c>MnistCnn.Core</c> meter: images recognised, images rejected by
 /// <see cref="DigitImageException"/> reason, and how long each call took.
 /// </summary>
-public sealed class DigitClassifierMetrics : IDisposable
+internal sealed class DigitClassifierMetrics : IDisposable
 {
     /// <summary>The meter's name, to subscribe to (for example with OpenTelemetry's <c>AddMeter</c>).</summary>
     public const string MeterName = "MnistCnn.Core";

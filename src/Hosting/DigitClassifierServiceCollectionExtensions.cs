@@ -18,15 +18,18 @@ public static class DigitClassifierServiceCollectionExtensions
     /// (default: the embedded model on ONNX Runtime). The options are validated and the model loaded when the host
     /// starts; each call is counted in the <c>MnistCnn.Core</c> meter.
     /// </summary>
-    public static IServiceCollection AddDigitClassifier(this IServiceCollection services, Action<DigitClassifierOptions>? configure = null)
+    public static IServiceCollection AddDigitClassifier(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var options = services.AddOptions<DigitClassifierOptions>();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-        return services.AddDigitClassifierCore(options);
+        return services.AddDigitClassifierCore(services.AddOptions<DigitClassifierOptions>());
+    }
+
+    /// <summary>Registers <see cref="IDigitClassifier"/> as <see cref="AddDigitClassifier(IServiceCollection)"/> does, with options set by <paramref name="configure"/>.</summary>
+    public static IServiceCollection AddDigitClassifier(this IServiceCollection services, Action<DigitClassifierOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        return services.AddDigitClassifierCore(services.AddOptions<DigitClassifierOptions>().Configure(configure));
     }
 
     /// <summary>Registers <see cref="IDigitClassifier"/> with options bound from <paramref name="configuration"/> (for example <c>builder.Configuration.GetSection("DigitClassifier")</c>).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using MnistCnn.Core.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Advanced;
 using SixLabors.ImageSharp.PixelFormats;
@@ -15,7 +16,7 @@ namespace MnistCnn.Core.Imaging;
 public sealed class DigitImagePreprocessor
 {
     private const int Box = 20;
-    private const int Size = PreprocessedDigit.Size;
+    private const int Size = MnistFormat.ImageSize;
     private const float MinContrast = 0.12f;
     private const float TargetStrokeFraction = 0.11f; // MNIST strokes are about 2.2 px of a 20 px box
 
@@ -36,7 +37,11 @@ public sealed class DigitImagePreprocessor
 
     /// <summary>Decodes and preprocesses an encoded image (PNG, JPEG, BMP or GIF).</summary>
     /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no digit.</exception>
-    public PreprocessedDigit Process(byte[] encoded, string source = "image")
+    public PreprocessedDigit Process(byte[] encoded) => Process(encoded, "image");
+
+    /// <summary>Decodes and preprocesses an encoded image; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no digit.</exception>
+    public PreprocessedDigit Process(byte[] encoded, string source)
     {
         ArgumentNullException.ThrowIfNull(encoded);
         return Reported(() => Decode(encoded, source));
@@ -44,7 +49,11 @@ public sealed class DigitImagePreprocessor
 
     /// <summary>Reads (up to the size limit), decodes and preprocesses an image stream.</summary>
     /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
-    public PreprocessedDigit Process(Stream stream, string source = "stream")
+    public PreprocessedDigit Process(Stream stream) => Process(stream, "stream");
+
+    /// <summary>Reads (up to the size limit), decodes and preprocesses an image stream; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no digit.</exception>
+    public PreprocessedDigit Process(Stream stream, string source)
     {
         ArgumentNullException.ThrowIfNull(stream);
         return Reported(() => Decode(_decoder.ReadBounded(stream, source), source));
@@ -81,7 +90,11 @@ public sealed class DigitImagePreprocessor
 
     /// <summary>Preprocesses an image already in memory, of any pixel format.</summary>
     /// <exception cref="DigitImageException">The image shows no digit.</exception>
-    public PreprocessedDigit Process(Image image, string source = "image")
+    public PreprocessedDigit Process(Image image) => Process(image, "image");
+
+    /// <summary>Preprocesses an image already in memory; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="DigitImageException">The image shows no digit.</exception>
+    public PreprocessedDigit Process(Image image, string source)
     {
         ArgumentNullException.ThrowIfNull(image);
         return Reported(() =>

@@ -7,8 +7,7 @@ namespace MnistCnn.Core.Imaging;
 /// <summary>A 28 x 28 image as the model sees it: light ink on black, values in [0, 1], row-major.</summary>
 public sealed class PreprocessedDigit
 {
-    /// <summary>Side of the image.</summary>
-    public const int Size = MnistFormat.ImageSize;
+    private const int Size = MnistFormat.ImageSize;
 
     private readonly float[] _pixels;
 

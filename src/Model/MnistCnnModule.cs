@@ -16,12 +16,6 @@ namespace MnistCnn.Core.Model;
 /// </summary>
 public sealed class MnistCnnModule : Module<Tensor, Tensor>
 {
-    /// <summary>Side of the square input image.</summary>
-    public const int ImageSize = MnistFormat.ImageSize;
-
-    /// <summary>Number of classes (digits).</summary>
-    public const int ClassCount = MnistFormat.ClassCount;
-
     // Field names are the state_dict keys: they must stay equal to the PyTorch model's attribute names.
 #pragma warning disable IDE1006
     private readonly Conv2d conv1;
@@ -58,7 +52,7 @@ public sealed class MnistCnnModule : Module<Tensor, Tensor>
         relu3 = ReLU();
         maxpool3 = MaxPool2d(kernel_size: 2, stride: 2);
         fc1 = Linear(64 * 3 * 3, 256);
-        fc2 = Linear(256, ClassCount);
+        fc2 = Linear(256, MnistFormat.ClassCount);
         RegisterComponents();
         if (seed is long s)
         {

@@ -1,7 +1,7 @@
 namespace MnistCnn.Core.Training;
 
 /// <summary>Which Adam implementation <see cref="Trainer"/> uses; both follow the tutorial (PyTorch's Adam, bias correction included).</summary>
-public enum TrainerOptimizer
+internal enum TrainerOptimizer
 {
     /// <summary>Adam over one flat buffer of all parameters and one of all gradients: a few operations per step instead of about eight per parameter tensor.</summary>
     FlatAdam,

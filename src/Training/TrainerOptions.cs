@@ -15,7 +15,7 @@ public sealed class TrainerOptions
     public double LearningRate { get; init; } = 0.001;
 
     /// <summary>The Adam implementation. Default <see cref="TrainerOptimizer.FlatAdam"/>; both give the same updates.</summary>
-    public TrainerOptimizer Optimizer { get; init; } = TrainerOptimizer.FlatAdam;
+    internal TrainerOptimizer Optimizer { get; init; } = TrainerOptimizer.FlatAdam;
 
     /// <summary>Learning-rate schedule. Default <see cref="LearningRateSchedule.Constant"/>.</summary>
     public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Constant;
