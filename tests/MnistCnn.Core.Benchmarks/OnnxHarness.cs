@@ -73,7 +73,7 @@ internal static class OnnxHarness
                 long bytes = files.Sum(f => f.Length);
                 var largest = files.OrderByDescending(f => f.Length).Take(3).Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Name} {f.Length / 1e6:F0} MB"));
                 bool libtorch = files.Any(f => f.Name.StartsWith("libtorch", StringComparison.Ordinal));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{backend}: {bytes / 1e6:F1} MB in {files.Length} files, libtorch {(libtorch ? "present" : "absent")}; largest: {string.Join(", ", largest)}{(backend == "onnx" ? " (target <= 60 MB)" : "")}"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{backend}: {bytes / 1e6:F1} MB in {files.Length} files, libtorch {(libtorch ? "present" : "absent")}; largest: {string.Join(", ", largest)}{(backend == "onnx" ? " (target <= 40 MB)" : "")}"));
             }
         }
         finally

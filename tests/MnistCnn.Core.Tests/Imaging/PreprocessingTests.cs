@@ -19,7 +19,7 @@ public sealed class PreprocessingTests
         image[0, 0] = new Rgba32(0, 0, 0, 255);
         image[1, 0] = new Rgba32(0, 0, 0, 0);
         var gray = new float[4];
-        DigitImagePreprocessor.ToGrayscale(image, gray);
+        Grayscale.Write(image, gray);
         Assert.Equal(0f, gray[0]);
         Assert.Equal(1f, gray[1]);
     }
@@ -28,12 +28,12 @@ public sealed class PreprocessingTests
     public void Dark_on_light_is_inverted_light_on_dark_is_kept()
     {
         var paper = Gray(10, 10, (x, y) => x == 5 ? 0f : 0.9f);
-        float bg = DigitImagePreprocessor.Polarize(paper, 10, 10);
+        float bg = Levels.Polarize(paper, 10, 10);
         Assert.Equal(0.1, bg, tolerance: 1.0 / 1024); // the median comes from a 1024-bin histogram
         Assert.Equal(1f, paper[5], 3);
 
         var board = Gray(10, 10, (x, y) => x == 5 ? 0.9f : 0.1f);
-        Assert.Equal(0.1, DigitImagePreprocessor.Polarize(board, 10, 10), tolerance: 1.0 / 1024);
+        Assert.Equal(0.1, Levels.Polarize(board, 10, 10), tolerance: 1.0 / 1024);
         Assert.Equal(0.9f, board[5], 3);
     }
 
@@ -41,7 +41,7 @@ public sealed class PreprocessingTests
     public void Background_is_suppressed_to_zero()
     {
         var v = new[] { 0.1f, 0.15f, 0.9f };
-        DigitImagePreprocessor.SuppressBackground(v, 0.2f, 0.9f);
+        Levels.SuppressBackground(v, 0.2f, 0.9f);
         Assert.Equal([0f, 0f, 1f], v);
     }
 
@@ -50,7 +50,7 @@ public sealed class PreprocessingTests
     {
         var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);
         v[(48 * 50) + 48] = 0.1f;
-        Assert.True(DigitImagePreprocessor.TryFindInkBox(v, 50, 50, out var box));
+        Assert.True(InkBox.TryFind(v, 50, 50, out var box));
         Assert.Equal(new Rectangle(10, 5, 10, 35), box);
     }
 
@@ -58,30 +58,28 @@ public sealed class PreprocessingTests
     public void Thin_strokes_are_thickened_thick_ones_kept()
     {
         var thin = Gray(100, 100, (x, y) => x == 50 || y == 50 ? 1f : 0f);
-        int w = 100, h = 100;
-        var thick = DigitImagePreprocessor.ThickenThinStrokes(thin, ref w, ref h);
-        Assert.True(w > 100);
-        Assert.True(thick.Count(p => p > 0.5f) > 5 * thin.Count(p => p > 0.5f));
+        var thick = StrokeWidth.ThickenThin(new GrayImage(thin, 100, 100));
+        Assert.True(thick.Width > 100);
+        Assert.True(thick.Pixels.Count(p => p > 0.5f) > 5 * thin.Count(p => p > 0.5f));
 
-        var bold = Gray(100, 100, (x, y) => Math.Abs(x - 50) < 6 ? 1f : 0f);
-        w = 100; h = 100;
-        Assert.Same(bold, DigitImagePreprocessor.ThickenThinStrokes(bold, ref w, ref h));
+        var bold = new GrayImage(Gray(100, 100, (x, y) => Math.Abs(x - 50) < 6 ? 1f : 0f), 100, 100);
+        Assert.Same(bold.Pixels, StrokeWidth.ThickenThin(bold).Pixels);
     }
 
     [Fact]
     public void Longer_side_becomes_20_keeping_aspect()
     {
         var v = Gray(50, 100, (x, y) => 1f);
-        var scaled = DigitImagePreprocessor.ScaleToBox(v, 50, 100, out int sw, out int sh);
-        Assert.Equal((10, 20), (sw, sh));
-        Assert.Equal(1f, scaled.Max(), 3);
+        var scaled = BicubicResampler.ScaleToBox(new GrayImage(v, 50, 100), 20);
+        Assert.Equal((10, 20), (scaled.Width, scaled.Height));
+        Assert.Equal(1f, scaled.Pixels.Max(), 3);
     }
 
     [Fact]
     public void Centre_of_mass_lands_on_the_centre()
     {
         var v = Gray(10, 20, (x, y) => 1f);
-        var digit = DigitImagePreprocessor.CentreByMass(v, 10, 20);
+        var digit = MassCentring.Centre(new GrayImage(v, 10, 20));
         double mass = digit.Sum(), cx = 0, cy = 0;
         for (int i = 0; i < digit.Length; i++)
         {
@@ -125,7 +123,8 @@ public sealed class PreprocessingTests
         var random = new Random(7);
         int w = 107, h = 120;
         var v = Gray(w, h, (x, y) => Math.Clamp((float)(Math.Sin(x * 0.11) * Math.Cos(y * 0.07)) + ((float)random.NextDouble() * 0.2f), 0f, 1f));
-        var ours = DigitImagePreprocessor.ScaleToBox(v, w, h, out int sw, out int sh);
+        var scaled = BicubicResampler.ScaleToBox(new GrayImage(v, w, h), 20);
+        var (ours, sw, sh) = scaled;
 
         using var image = Image.LoadPixelData<L16>(v.Select(p => new L16((ushort)(p * 65535))).ToArray(), w, h);
         image.Mutate(c => c.Resize(new ResizeOptions { Size = new Size(sw, sh), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Bicubic }));

@@ -1,0 +1,79 @@
+namespace MnistCnn.Core.Imaging;
+
+/// <summary>The scaling stage: a separable bicubic resampler with antialiasing, the same kernel as ImageSharp's Bicubic.</summary>
+internal static class BicubicResampler
+{
+    /// <summary>
+    /// Scales so the longer side is <c>box</c> px, keeping the aspect ratio, with an antialiased separable bicubic (Catmull-Rom)
+    /// resampler whose kernel widens with the reduction, as in ImageSharp's Resize; then stretches the peak to 1.
+    /// </summary>
+    public static GrayImage ScaleToBox(GrayImage image, int box)
+    {
+        var (v, w, h) = image;
+        float factor = (float)box / Math.Max(w, h);
+        int sw = Math.Clamp((int)MathF.Round(w * factor), 1, box);
+        int sh = Math.Clamp((int)MathF.Round(h * factor), 1, box);
+        var columns = Resample(v, w, h, sw, alongRows: true);
+        var scaled = Resample(columns, sw, h, sh, alongRows: false);
+        float max = 0;
+        foreach (float p in scaled)
+        {
+            max = Math.Max(max, p);
+        }
+        if (max > 0)
+        {
+            for (int i = 0; i < scaled.Length; i++)
+            {
+                scaled[i] = Math.Clamp(scaled[i] / max, 0f, 1f);
+            }
+        }
+        return new GrayImage(scaled, sw, sh);
+    }
+
+    /// <summary>Resamples a <paramref name="w"/> x <paramref name="h"/> image to <paramref name="size"/> along rows (new width) or columns (new height).</summary>
+    private static float[] Resample(float[] source, int w, int h, int size, bool alongRows)
+    {
+        int length = alongRows ? w : h, lines = alongRows ? h : w;
+        int stepAlong = alongRows ? 1 : w, stepAcross = alongRows ? w : 1;
+        int outAlong = alongRows ? 1 : w, outAcross = alongRows ? size : 1;
+        var target = new float[alongRows ? size * h : w * size];
+        float ratio = (float)length / size;
+        float spread = Math.Max(1f, ratio); // the kernel covers more source pixels when shrinking: antialiasing
+        float radius = 2f * spread;
+        int maxTaps = (int)MathF.Ceiling(radius * 2) + 2;
+        Span<float> weights = maxTaps <= 512 ? stackalloc float[maxTaps] : new float[maxTaps];
+        for (int i = 0; i < size; i++)
+        {
+            float centre = ((i + 0.5f) * ratio) - 0.5f;
+            int first = Math.Max(0, (int)MathF.Ceiling(centre - radius));
+            int last = Math.Min(length - 1, (int)MathF.Floor(centre + radius));
+            int taps = last - first + 1;
+            float total = 0;
+            for (int k = 0; k < taps; k++)
+            {
+                weights[k] = CatmullRom((first + k - centre) / spread);
+                total += weights[k];
+            }
+            for (int line = 0; line < lines; line++)
+            {
+                int origin = (line * stepAcross) + (first * stepAlong);
+                float sum = 0;
+                for (int k = 0; k < taps; k++)
+                {
+                    sum += weights[k] * source[origin + (k * stepAlong)];
+                }
+                target[(line * outAcross) + (i * outAlong)] = sum / total;
+            }
+        }
+        return target;
+    }
+
+    /// <summary>The bicubic kernel with B = 0, C = 0.5 (Catmull-Rom), support [-2, 2].</summary>
+    private static float CatmullRom(float x)
+    {
+        x = Math.Abs(x);
+        return x < 1 ? ((1.5f * x) - 2.5f) * x * x + 1
+            : x < 2 ? (((-0.5f * x) + 2.5f) * x - 4) * x + 2
+            : 0;
+    }
+}
