@@ -80,18 +80,19 @@ public sealed partial class Trainer
                 ? torch.optim.lr_scheduler.OneCycleLR(optimizer, Options.LearningRate, total_steps: batchesPerEpoch * Options.Epochs, pct_start: 0.25)
                 : null;
             using var generator = new Generator((ulong)(Options.Seed ?? Random.Shared.NextInt64()), torch.CPU);
+            var epochs = new EpochTrainer(_model, Options, optimizer, scheduler, generator, batchesPerEpoch);
 
             for (int epoch = 1; epoch <= Options.Epochs; epoch++)
             {
                 var watch = Stopwatch.StartNew();
-                var train = TrainEpoch(epoch, trainOnDevice.Images, trainOnDevice.Labels, optimizer, scheduler, generator, batchesPerEpoch, progress, cancellationToken);
+                var train = epochs.Run(epoch, trainOnDevice.Images, trainOnDevice.Labels, progress, cancellationToken);
                 if (train is null)
                 {
                     cancelled = true;
                     LogCancelled(_logger, epoch);
                     break;
                 }
-                var test = Evaluate(testOnDevice.Images, testOnDevice.Labels);
+                var test = EpochEvaluation.Run(_model, testOnDevice.Images, testOnDevice.Labels, Options.EvaluationBatchSize);
                 watch.Stop();
 
                 var metrics = new EpochMetrics(epoch, train.Value.Loss, train.Value.Accuracy, test.Loss, test.Accuracy, watch.Elapsed, trainSet.Count);
@@ -136,27 +137,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(dataset);
         using var copies = new DeviceCopies(dataset, _model.Device);
-        return Evaluate(copies.Images, copies.Labels);
-    }
-
-    private (double Loss, double Accuracy) Evaluate(Tensor images, Tensor labels)
-    {
-        _model.eval();
-        using var inference = torch.inference_mode();
-        using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
-        using var correct = torch.zeros(1, ScalarType.Int64, images.device);
-        long n = images.shape[0];
-        for (long start = 0; start < n; start += Options.EvaluationBatchSize)
-        {
-            using var scope = torch.NewDisposeScope();
-            long size = Math.Min(Options.EvaluationBatchSize, n - start);
-            var x = MnistFormat.ToModelInput(images.narrow(0, start, size));
-            var y = labels.narrow(0, start, size);
-            var output = _model.call(x);
-            lossSum.add_(F.cross_entropy(output, y, reduction: nn.Reduction.Sum));
-            correct.add_(output.argmax(1).eq(y).sum());
-        }
-        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
+        return EpochEvaluation.Run(_model, copies.Images, copies.Labels, Options.EvaluationBatchSize);
     }
 
     /// <summary>One forward and backward pass over a batch: the tutorial's batch-mean loss, and its gradients.</summary>
@@ -170,81 +151,6 @@ public sealed partial class Trainer
         {
             lossSum.add_(loss.detach(), alpha: batchSize);
             correct.add_(output.argmax(1).eq(y).sum());
-        }
-    }
-
-    private (double Loss, double Accuracy)? TrainEpoch(
-        int epoch, Tensor images, Tensor labels, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator,
-        int batchCount, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
-    {
-        _model.train();
-        long n = images.shape[0];
-        using var order = Order(n, generator, images.device);
-        using var lossSum = torch.zeros(1, ScalarType.Float64, images.device);
-        using var correct = torch.zeros(1, ScalarType.Int64, images.device);
-
-        for (int batch = 0; batch < batchCount; batch++)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return null;
-            }
-            using var scope = torch.NewDisposeScope();
-            int start = batch * Options.BatchSize;
-            int size = (int)Math.Min(Options.BatchSize, n - start);
-            var indices = order.narrow(0, start, size);
-            var x = MnistFormat.ToModelInput(images.index_select(0, indices));
-            if (Options.Augment)
-            {
-                x = Augmentation.Apply(x, generator);
-            }
-            var y = labels.index_select(0, indices);
-
-            optimizer.zero_grad();
-            ForwardBackward(x, y, lossSum, correct);
-            optimizer.step();
-            scheduler?.step();
-            // Reading the running loss waits for the device; do it only every ProgressInterval batches, and only for a listener.
-            if (progress is not null && (batch == 0 || (batch + 1) % Options.ProgressInterval == 0 || batch + 1 == batchCount))
-            {
-                progress.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
-            }
-        }
-        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
-    }
-
-    /// <summary>The order of this epoch's images: a permutation drawn from <paramref name="generator"/> (on the CPU), on <paramref name="device"/>.</summary>
-    private Tensor Order(long n, Generator generator, Device device)
-    {
-        using var scope = torch.NewDisposeScope();
-        using Scalar count = n.ToScalar();
-        var order = Options.Shuffle ? torch.randperm(n, generator: generator) : torch.arange(count);
-        return order.to(device).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The dataset's tensors on the training device: the originals on the CPU, copies elsewhere.</summary>
-    private sealed class DeviceCopies : IDisposable
-    {
-        private readonly bool _owned;
-
-        public DeviceCopies(MnistDataset dataset, Device device)
-        {
-            _owned = !DeviceSelector.SameDevice(dataset.Images.device, device);
-            Images = _owned ? dataset.Images.to(device) : dataset.Images;
-            Labels = _owned ? dataset.Labels.to(device) : dataset.Labels;
-        }
-
-        public Tensor Images { get; }
-
-        public Tensor Labels { get; }
-
-        public void Dispose()
-        {
-            if (_owned)
-            {
-                Images.Dispose();
-                Labels.Dispose();
-            }
         }
     }
 
