@@ -6,7 +6,6 @@ using MnistCnn.Core.Model;
 using MnistCnn.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace MnistCnn.Core.Training;
 
@@ -138,20 +137,6 @@ public sealed partial class Trainer
         ArgumentNullException.ThrowIfNull(dataset);
         using var copies = new DeviceCopies(dataset, _model.Device);
         return EpochEvaluation.Run(_model, copies.Images, copies.Labels, Options.EvaluationBatchSize);
-    }
-
-    /// <summary>One forward and backward pass over a batch: the tutorial's batch-mean loss, and its gradients.</summary>
-    internal void ForwardBackward(Tensor x, Tensor y, Tensor lossSum, Tensor correct)
-    {
-        var output = _model.call(x);
-        var loss = F.cross_entropy(output, y);
-        loss.backward();
-        using (torch.no_grad())
-        using (Scalar batchSize = x.shape[0].ToScalar())
-        {
-            lossSum.add_(loss.detach(), alpha: batchSize);
-            correct.add_(output.argmax(1).eq(y).sum());
-        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Epoch {Epoch}: train loss {TrainLoss:F6}, train accuracy {TrainAccuracy:P2}, test loss {TestLoss:F6}, test accuracy {TestAccuracy:P2}, {Seconds:F2} s")]
