@@ -131,14 +131,7 @@ public sealed class DigitImagePreprocessor
         try
         {
             var gray = rented.AsSpan(0, w * h);
-            Grayscale.Write(image, gray);
-            float background = Levels.Polarize(gray, w, h);
-            float ink = Levels.InkLevel(gray, background);
-            if (ink - background < MinContrast)
-            {
-                throw NoDigit(source, $"its contrast is {ink - background:0.00}");
-            }
-            Levels.SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
+            WriteInk(image, gray, source);
             if (!InkBox.TryFind(gray, w, h, out var box))
             {
                 throw NoDigit(source, "no ink was found");
@@ -149,9 +142,61 @@ public sealed class DigitImagePreprocessor
         {
             ArrayPool<float>.Shared.Return(rented);
         }
-        var scaled = BicubicResampler.ScaleToBox(StrokeWidth.ThickenThin(crop), Box);
-        return new PreprocessedDigit(MassCentring.Centre(scaled));
+        return Normalize(crop);
     }
+
+    /// <summary>
+    /// The image-level stages: grayscale with transparency composited, polarity, background set to zero and ink
+    /// stretched to 1, into <paramref name="gray"/> (width x height values).
+    /// </summary>
+    /// <exception cref="DigitImageException">The image has too little contrast to hold any ink (<see cref="DigitImageError.NoDigit"/>).</exception>
+    internal static void WriteInk(Image<Rgba32> image, Span<float> gray, string source)
+    {
+        Grayscale.Write(image, gray);
+        float background = Levels.Polarize(gray, image.Width, image.Height);
+        float ink = Levels.InkLevel(gray, background);
+        if (ink - background < MinContrast)
+        {
+            throw NoDigit(source, $"its contrast is {ink - background:0.00}");
+        }
+        Levels.SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
+    }
+
+    /// <summary>The per-digit stages: a crop of one digit's ink thickened if thin, scaled to the 20 px box and centred by mass in 28 x 28.</summary>
+    internal static PreprocessedDigit Normalize(GrayImage crop) =>
+        new(MassCentring.Centre(BicubicResampler.ScaleToBox(StrokeWidth.ThickenThin(crop), Box)));
+
+    /// <summary>The whole image after the image-level stages, for a reader of several digits.</summary>
+    internal static GrayImage InkOf(Image image, string source)
+    {
+        var rgba = image as Image<Rgba32> ?? image.CloneAs<Rgba32>();
+        try
+        {
+            var gray = new float[rgba.Width * rgba.Height];
+            WriteInk(rgba, gray, source);
+            return new GrayImage(gray, rgba.Width, rgba.Height);
+        }
+        finally
+        {
+            if (!ReferenceEquals(rgba, image))
+            {
+                rgba.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Decodes under this preprocessor's limits and runs the image-level stages.</summary>
+    internal GrayImage InkOf(byte[] encoded, string source)
+    {
+        using var image = _decoder.Decode(encoded, source);
+        return InkOf(image, source);
+    }
+
+    /// <summary>Reads a stream up to this preprocessor's size limit.</summary>
+    internal byte[] ReadBounded(Stream stream, string source) => _decoder.ReadBounded(stream, source);
+
+    /// <summary>Reads a stream asynchronously up to this preprocessor's size limit.</summary>
+    internal Task<byte[]> ReadBoundedAsync(Stream stream, string source, CancellationToken cancellationToken) => _decoder.ReadBoundedAsync(stream, source, cancellationToken);
 
     private static DigitImageException NoDigit(string source, string why) =>
         new(DigitImageError.NoDigit, $"{source}: no digit found ({why}); the image looks blank or uniform. Draw or photograph one digit with clear contrast.");

@@ -1,0 +1,134 @@
+namespace MnistCnn.Core.Reading;
+
+/// <summary>A piece of a line between two possible cuts: a column range and the components whose ink it takes.</summary>
+internal sealed record Primitive(int X0, int X1, int Group, IReadOnlySet<int> Labels, bool CutInside, int GroupArea, int GroupWidth);
+
+/// <summary>
+/// Over-segments a line of digits into primitives, so that the classifier can choose among the ways of putting them
+/// back together: specks are dropped, components that overlap in x are grouped (a 5's flag, a 4 in two strokes), and
+/// a group wider than one digit gets candidate cuts at the minima of its column ink (touching digits).
+/// </summary>
+internal static class LineSegmenter
+{
+    /// <summary>Ink at most this share of the largest component's, and shorter than a third of the line, is a speck.</summary>
+    private const double SpeckArea = 0.04;
+
+    /// <summary>A group wider than this many line heights may hold more than one digit, and gets candidate cuts.</summary>
+    private const double WideGroup = 0.95;
+
+    /// <summary>No cut closer than this many line heights to a group's edge or to another cut.</summary>
+    private const double CutMargin = 0.2;
+
+    /// <summary>A cut goes only where the column ink falls below this share of the group's mean: where strokes barely touch.</summary>
+    private const double Valley = 0.6;
+
+    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink)
+    {
+        var significant = ink.All.Count == 0 ? [] : DropSpecks(ink.All);
+        if (significant.Count == 0)
+        {
+            return ([], 0);
+        }
+        int lineHeight = significant.Max(c => c.Height);
+        var primitives = new List<Primitive>();
+        var groups = GroupByColumns(significant);
+        for (int g = 0; g < groups.Count; g++)
+        {
+            var group = groups[g];
+            int left = group.Min(c => c.Left), right = group.Max(c => c.Right) + 1;
+            var labels = group.Select(c => c.Label).ToHashSet();
+            int area = group.Sum(c => c.Area);
+            var cuts = right - left > WideGroup * lineHeight ? CandidateCuts(ink, labels, left, right, lineHeight) : [];
+            int start = left;
+            foreach (int cut in cuts.Append(right))
+            {
+                primitives.Add(new Primitive(start, cut, g, labels, cuts.Count > 0, area, right - left));
+                start = cut;
+            }
+        }
+        return (primitives, lineHeight);
+    }
+
+    private static List<InkComponent> DropSpecks(IReadOnlyList<InkComponent> components)
+    {
+        int largest = components.Max(c => c.Area);
+        int tallest = components.Max(c => c.Height);
+        return components.Where(c => c.Area > SpeckArea * largest || c.Height > tallest / 3).ToList();
+    }
+
+    /// <summary>Components whose column ranges overlap by half the narrower one belong to one digit (or to touching ones).</summary>
+    private static List<List<InkComponent>> GroupByColumns(List<InkComponent> components)
+    {
+        var groups = new List<List<InkComponent>>();
+        int groupLeft = 0, groupRight = -1;
+        foreach (var c in components.OrderBy(c => c.Left))
+        {
+            int overlap = Math.Min(groupRight, c.Right) - Math.Max(groupLeft, c.Left) + 1;
+            if (groups.Count > 0 && overlap >= 0.5 * Math.Min(c.Width, groupRight - groupLeft + 1))
+            {
+                groups[^1].Add(c);
+                groupRight = Math.Max(groupRight, c.Right);
+            }
+            else
+            {
+                groups.Add([c]);
+                groupLeft = c.Left;
+                groupRight = c.Right;
+            }
+        }
+        return groups;
+    }
+
+    /// <summary>Columns at local minima of the group's ink, lowest first, kept apart from the edges and each other; in order.</summary>
+    private static List<int> CandidateCuts(InkComponents ink, HashSet<int> labels, int left, int right, int lineHeight)
+    {
+        var (_, w, h) = ink.Image;
+        var profile = new float[right - left];
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = left; x < right; x++)
+            {
+                int l = ink.Labels[(y * w) + x];
+                if (l != 0 && labels.Contains(l))
+                {
+                    profile[x - left] += ink.Image.Pixels[(y * w) + x];
+                }
+            }
+        }
+        int margin = Math.Max(2, (int)(CutMargin * lineHeight));
+        float valley = (float)(Valley * profile.Average());
+        var minima = new List<int>();
+        for (int i = margin; i < profile.Length - margin; i++)
+        {
+            float here = Smoothed(profile, i);
+            if (here <= valley && here <= Smoothed(profile, i - 1) && here <= Smoothed(profile, i + 1))
+            {
+                minima.Add(i);
+            }
+        }
+        // Overlapping digits leave no valley: cuts that divide the group evenly into 2 to 4 digits stand in for them.
+        int width = right - left;
+        for (int parts = 2; parts <= 4 && width / parts >= 0.35 * lineHeight; parts++)
+        {
+            for (int j = 1; j < parts; j++)
+            {
+                minima.Add(j * width / parts);
+            }
+        }
+        // About one cut per half line height of width at most: enough for touching digits, few enough that every
+        // digit stays within a few pieces. Valleys first, then the even divisions.
+        int maxCuts = Math.Max(1, (int)(width / (0.5 * lineHeight)) - 1);
+        var chosen = new List<int>();
+        foreach (int i in minima.OrderBy(i => Smoothed(profile, i) <= valley ? 0 : 1).ThenBy(i => Smoothed(profile, i)))
+        {
+            if (chosen.Count < maxCuts && i >= margin && i <= width - margin && chosen.All(c => Math.Abs(c - i) >= margin))
+            {
+                chosen.Add(i);
+            }
+        }
+        return chosen.Select(i => left + i).Order().ToList();
+    }
+
+    private static float Smoothed(float[] profile, int i) =>
+        (profile[Math.Max(0, i - 1)] + profile[i] + profile[Math.Min(profile.Length - 1, i + 1)]) / 3;
+}
