@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
+using MnistCnn.Core.Tests;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
+
+namespace MnistCnn.Core.Benchmarks;
+
+/// <summary>
+/// <c>-- read</c>: whole numbers read exactly, per condition and per length, by the reader on the ONNX backend and by
+/// Tesseract 5 on the same images; then reading speed against one single-digit Predict.
+/// Numbers come from MNIST test digits (never training digits) composed by the evaluation's own generator, and from
+/// handwriting-style fonts of Debian's fonts-* packages; each is captured as a scan, a photo or a canvas export.
+/// </summary>
+internal static class ReadHarness
+{
+    private static readonly string[] FontFiles =
+    [
+        "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+        "/usr/share/fonts/truetype/breip/Breip.ttf",
+        "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf",
+        "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+        "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+        "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
+        "/usr/share/fonts/truetype/kristi/Kristi.ttf",
+    ];
+
+    public static void Run(string mnistDirectory, int perCondition, bool tesseract, string? saveFailures, string? model)
+    {
+        using var test = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
+        using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
+        var reader = new DigitReader(classifier);
+        bool haveTesseract = tesseract && File.Exists("/usr/bin/tesseract");
+        var fonts = FontFiles.Where(File.Exists).ToList();
+        Console.WriteLine($"read: {perCondition} numbers per condition, lengths 1-10, styles scan/photo/canvas in turn; reader on ONNX (" + (model ?? "embedded model") + "); " +
+            (haveTesseract ? "Tesseract 5 --psm 7 digits whitelist beside it" : "no Tesseract (apt-get install tesseract-ocr)") + $"; {fonts.Count} handwriting fonts");
+
+        var conditions = new List<(string Name, Func<Random, int, CaptureStyle, (byte[], string)> Make)>();
+        foreach (var spacing in Enum.GetValues<Spacing>())
+        {
+            conditions.Add((spacing.ToString().ToLowerInvariant(), (random, length, style) =>
+                ComposedNumbers.Encode(test, Enumerable.Range(0, length).Select(_ => random.Next(test.Count)).ToList(), spacing, style, random)));
+        }
+        if (fonts.Count > 0)
+        {
+            conditions.Add(("fonts", (random, length, style) => FontNumber(fonts[random.Next(fonts.Count)], length, style, random)));
+        }
+
+        string scratch = Directory.CreateTempSubdirectory("mnistcnn-read-").FullName;
+        Console.WriteLine($"{"condition",-10} {"reader",8} {"2-8 dig",8} {"digit err",9} {"tesseract",9} {"2-8 dig",8} {"digit err",9}   by length (reader/tesseract)");
+        try
+        {
+            for (int c = 0; c < conditions.Count; c++)
+            {
+                var (name, make) = conditions[c];
+                var random = new Random(1000 + c);
+                var ours = new Tally();
+                var theirs = new Tally();
+                for (int n = 0; n < perCondition; n++)
+                {
+                    int length = 1 + (n % 10);
+                    var style = (CaptureStyle)(n % 3);
+                    var (encoded, text) = make(random, length, style);
+                    string read = ReadOrEmpty(reader, encoded);
+                    ours.Add(text, read);
+                    if (!ours.LastExact && saveFailures is not null)
+                    {
+                        Directory.CreateDirectory(saveFailures);
+                        File.WriteAllBytes(Path.Combine(saveFailures, $"{name}-{n:D3}-{text}-read-{(read.Length == 0 ? "none" : read)}.{(style == CaptureStyle.Photo ? "jpg" : "png")}"), encoded);
+                    }
+                    if (haveTesseract)
+                    {
+                        theirs.Add(text, Tesseract(encoded, Path.Combine(scratch, "n.png")));
+                    }
+                }
+                Console.WriteLine($"{name,-10} {ours.Exact,8:P1} {ours.ExactMid,8:P1} {ours.DigitErrors,9:P1} " +
+                    (haveTesseract ? $"{theirs.Exact,9:P1} {theirs.ExactMid,8:P1} {theirs.DigitErrors,9:P1}" : $"{"-",9} {"-",8} {"-",9}") +
+                    "   " + string.Join(" ", Enumerable.Range(1, 10).Select(l => $"{l}:{ours.ByLength(l):P0}" + (haveTesseract ? $"/{theirs.ByLength(l):P0}" : ""))));
+            }
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        Speed(test, classifier, reader);
+    }
+
+    /// <summary>A 6-digit 600 x 150 PNG read end to end, against one Predict of a single-digit PNG: medians of many runs.</summary>
+    private static void Speed(MnistDataset test, IDigitClassifier classifier, DigitReader reader)
+    {
+        var random = new Random(6);
+        var (line, text) = ComposedNumbers.Compose(test, Enumerable.Range(0, 6).Select(_ => random.Next(test.Count)).ToList(), Spacing.Apart, random);
+        byte[] number, digit;
+        using (line)
+        {
+            line.Mutate(c => c.Resize(600, 150));
+            number = Png(line);
+        }
+        var (one, _) = ComposedNumbers.Compose(test, [random.Next(test.Count)], Spacing.Apart, random, scale: 3);
+        using (one)
+        {
+            digit = Png(one);
+        }
+        string read = reader.Read(number).Text;
+        classifier.Predict(digit);
+        double predict = Median(() => classifier.Predict(digit), 200);
+        double readMs = Median(() => reader.Read(number), 100);
+        var watch = Stopwatch.StartNew();
+        int reads = 0;
+        while (watch.Elapsed.TotalSeconds < 3)
+        {
+            reader.Read(number);
+            reads++;
+        }
+        Console.WriteLine($"speed: a 6-digit 600x150 PNG ({text}, read as {read}) in {readMs:F2} ms (median), one Predict of a single-digit PNG {predict:F2} ms: " +
+            $"{readMs / predict:F2}x (target <= 3x); {reads / watch.Elapsed.TotalSeconds:F0} reads/s on one thread");
+    }
+
+    private static byte[] Png(Image image)
+    {
+        using var stream = new MemoryStream();
+        image.SaveAsPng(stream);
+        return stream.ToArray();
+    }
+
+    private static double Median(Action action, int runs)
+    {
+        var times = new double[runs];
+        for (int i = 0; i < runs; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            action();
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    private static string ReadOrEmpty(DigitReader reader, byte[] encoded)
+    {
+        try
+        {
+            return reader.Read(encoded).Text;
+        }
+        catch (DigitImageException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>Tesseract on the image flattened onto white (it does not composite a transparent canvas itself).</summary>
+    private static string Tesseract(byte[] encoded, string path)
+    {
+        using (var image = Image.Load<Rgba32>(encoded))
+        using (var flat = new Image<Rgba32>(image.Width, image.Height, new Rgba32(255, 255, 255, 255)))
+        {
+            flat.Mutate(c => c.DrawImage(image, 1f));
+            flat.SaveAsPng(path);
+        }
+        var start = new ProcessStartInfo("tesseract", ["--psm", "7", "-c", "tessedit_char_whitelist=0123456789", path, "stdout"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return new string(output.Where(char.IsAsciiDigit).ToArray());
+    }
+
+    /// <summary>A random number of <paramref name="length"/> digits in a handwriting font, 40-110 px, with uneven spacing and baseline.</summary>
+    private static (byte[] Encoded, string Text) FontNumber(string fontFile, int length, CaptureStyle style, Random random)
+    {
+        string text = string.Concat(Enumerable.Range(0, length).Select(_ => (char)('0' + random.Next(10))));
+        using var typeface = SKTypeface.FromFile(fontFile);
+        using var font = new SKFont(typeface, random.Next(40, 111));
+        using var paint = new SKPaint { Color = SKColors.White, IsAntialias = true };
+        float advance = text.Sum(c => font.MeasureText(c.ToString())) + (length * font.Size * 0.2f);
+        int width = (int)(advance + (font.Size * 1.5f)), height = (int)(font.Size * 2f);
+        using var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Gray8, SKAlphaType.Opaque));
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.Black);
+            float x = font.Size * 0.6f;
+            foreach (char c in text)
+            {
+                float baseline = (font.Size * 1.35f) + (float)((random.NextDouble() - 0.5) * font.Size * 0.12);
+                canvas.DrawText(c.ToString(), x, baseline, font, paint);
+                x += font.MeasureText(c.ToString()) + (float)(random.NextDouble() * font.Size * 0.2);
+            }
+        }
+        using var line = Image.LoadPixelData<L8>(bitmap.GetPixelSpan(), width, height);
+        return (ComposedNumbers.Capture(line, style, random), text);
+    }
+
+    /// <summary>Exact whole-number reads and digit errors (edit distance over true length), overall, for 2-8 digits, and by length.</summary>
+    private sealed class Tally
+    {
+        private readonly List<(string Text, bool Exact, int Errors)> _results = [];
+
+        public bool LastExact => _results[^1].Exact;
+
+        public double Exact => _results.Count(r => r.Exact) / (double)_results.Count;
+
+        public double ExactMid => Share(r => r.Text.Length is >= 2 and <= 8);
+
+        public double DigitErrors => _results.Sum(r => r.Errors) / (double)_results.Sum(r => r.Text.Length);
+
+        public void Add(string text, string read) => _results.Add((text, text == read, EditDistance(text, read)));
+
+        public double ByLength(int length) => Share(r => r.Text.Length == length);
+
+        private double Share(Func<(string Text, bool Exact, int Errors), bool> filter)
+        {
+            var chosen = _results.Where(filter).ToList();
+            return chosen.Count == 0 ? double.NaN : chosen.Count(r => r.Exact) / (double)chosen.Count;
+        }
+
+        private static int EditDistance(string a, string b)
+        {
+            var row = Enumerable.Range(0, b.Length + 1).ToArray();
+            for (int i = 1; i <= a.Length; i++)
+            {
+                int diagonal = row[0];
+                row[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    int above = row[j];
+                    row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                    diagonal = above;
+                }
+            }
+            return row[b.Length];
+        }
+    }
+}
