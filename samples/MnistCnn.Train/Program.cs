@@ -8,13 +8,13 @@ using Spectre.Console;
 
 // The PyTorch tutorial's program in C#: get MNIST, train the CNN, print the tutorial's lines, save the best model,
 // and write its training curves, confusion matrix, misclassified digits and metrics beside it.
-const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--export-onnx FILE] [--train-limit N] [--mirror URL] [--no-plots] [--fast] [--augment] [--one-cycle]";
+const string usage = "usage: MnistCnn.Train [--data DIR] [--epochs N] [--batch-size N] [--lr X] [--seed N] [--device auto|cpu|cuda] [--output FILE] [--export-pth FILE] [--export-onnx FILE] [--train-limit N] [--reading-crops N] [--mirror URL] [--no-plots] [--fast] [--augment] [--one-cycle]";
 
 return SampleProgram.Run("MnistCnn.Train", usage, () =>
 {
     var args_ = new SampleArgs(
         args,
-        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--export-onnx", "--train-limit", "--mirror" },
+        valued: new HashSet<string> { "--data", "--epochs", "--batch-size", "--lr", "--seed", "--device", "--output", "--export-pth", "--export-onnx", "--train-limit", "--reading-crops", "--mirror" },
         flags: new HashSet<string> { "--fast", "--augment", "--one-cycle", "--no-plots", "--help" });
     if (args_.Has("--help"))
     {
@@ -44,7 +44,10 @@ return SampleProgram.Run("MnistCnn.Train", usage, () =>
 
     EnsureMnist(dataDir, args_.Get("--mirror"));
     using var fullTrainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
-    using var trainSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : fullTrainSet.Take(fullTrainSet.Count);
+    using var limitedSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : fullTrainSet.Take(fullTrainSet.Count);
+    // Digits as the number reader cuts them out of a line, added to the training images (src/Reading/README.md).
+    int readingCrops = args_.GetInt("--reading-crops", 0, 0, 1_000_000);
+    using var trainSet = readingCrops > 0 ? limitedSet.WithReadingCrops(readingCrops, (int)(seed ?? 1)) : limitedSet.Take(limitedSet.Count);
     using var testSet = MnistDataset.Load(dataDir, MnistSplit.Test);
 
     using var model = new MnistCnnModule(seed);

@@ -14,12 +14,20 @@ public sealed partial class MnistDataset : IDisposable
     private readonly Tensor _labels;
     private bool _disposed;
 
-    private MnistDataset(Tensor images, Tensor labels, string source)
+    private MnistDataset(Tensor images, Tensor labels, string source, bool hasNoDigit = false)
     {
         _images = images;
         _labels = labels;
         Source = source;
+        HasNoDigit = hasNoDigit;
     }
+
+    /// <summary>
+    /// The label of a training image that holds no whole digit (a piece of one, or parts of two), as
+    /// <see cref="WithReadingCrops"/> makes them: the <see cref="Training.Trainer"/> teaches the model to spread its
+    /// probability evenly over the ten digits for such an image, so that a number reader can tell a bad cut by the model's doubt.
+    /// </summary>
+    public const int NoDigit = MnistFormat.ClassCount;
 
     /// <summary>Number of images.</summary>
     public int Count => (int)_labels.shape[0];
@@ -32,6 +40,9 @@ public sealed partial class MnistDataset : IDisposable
 
     /// <summary>The labels, int64 <c>[N]</c>; owned by this dataset.</summary>
     internal Tensor Labels => ThrowIfDisposed(_labels);
+
+    /// <summary>Whether any label is <see cref="NoDigit"/> (only datasets from <see cref="WithReadingCrops"/>).</summary>
+    internal bool HasNoDigit { get; }
 
     /// <summary>
     /// Loads a split from <paramref name="directory"/>, which holds the standard MNIST file names, raw or <c>.gz</c>.
@@ -96,7 +107,10 @@ public sealed partial class MnistDataset : IDisposable
     /// <summary>
     /// Creates a dataset from pixels (N x 28 x 28 bytes, row-major, 0 = background, 255 = ink) and labels (N bytes, 0–9).
     /// </summary>
-    public static MnistDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels)
+    public static MnistDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels) => FromBytes(pixels, labels, allowNoDigit: false);
+
+    /// <summary>As the public <see cref="FromBytes(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>; <see cref="NoDigit"/> labels are accepted when <paramref name="allowNoDigit"/>.</summary>
+    internal static MnistDataset FromBytes(ReadOnlySpan<byte> pixels, ReadOnlySpan<byte> labels, bool allowNoDigit)
     {
         const int pixelsPerImage = MnistFormat.PixelsPerImage;
         if (labels.Length == 0)
@@ -111,7 +125,7 @@ public sealed partial class MnistDataset : IDisposable
         try
         {
             pixels.CopyTo(images.bytes);
-            return Create(images, labels.ToArray(), "memory", null);
+            return Create(images, labels.ToArray(), "memory", null, allowNoDigit);
         }
         catch
         {
@@ -121,9 +135,9 @@ public sealed partial class MnistDataset : IDisposable
     }
 
     /// <summary>Checks the labels and wraps both tensors; the caller disposes <paramref name="images"/> if this throws.</summary>
-    private static MnistDataset Create(Tensor images, byte[] labels, string source, string? labelsPath)
+    private static MnistDataset Create(Tensor images, byte[] labels, string source, string? labelsPath, bool allowNoDigit = false)
     {
-        int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(MnistFormat.ClassCount - 1));
+        int bad = labels.AsSpan().IndexOfAnyExceptInRange((byte)0, (byte)(allowNoDigit ? NoDigit : MnistFormat.ClassCount - 1));
         if (bad >= 0)
         {
             string defect = $"label {bad} is {labels[bad]}; MNIST labels must be 0 to 9.";
@@ -132,7 +146,7 @@ public sealed partial class MnistDataset : IDisposable
 
         using var labelBytes = torch.tensor(labels, dtype: ScalarType.Byte);
         var labelTensor = labelBytes.to(ScalarType.Int64);
-        return new MnistDataset(images, labelTensor, source);
+        return new MnistDataset(images, labelTensor, source, allowNoDigit && labels.AsSpan().Contains((byte)NoDigit));
     }
 
     /// <summary>A new dataset holding images <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 (a copy), for quick runs.</summary>
@@ -146,13 +160,13 @@ public sealed partial class MnistDataset : IDisposable
         }
         using var images = Images.narrow(0, start, count);
         using var labels = Labels.narrow(0, start, count);
-        return new MnistDataset(images.clone(), labels.clone(), $"{Source} [{start}..{start + count})");
+        return new MnistDataset(images.clone(), labels.clone(), $"{Source} [{start}..{start + count})", HasNoDigit);
     }
 
     /// <summary>The first <paramref name="count"/> images (or all, if fewer), as a new dataset.</summary>
     public MnistDataset Take(int count) => Subset(0, Math.Min(count, Count));
 
-    /// <summary>The label of image <paramref name="index"/>.</summary>
+    /// <summary>The label of image <paramref name="index"/>: 0 to 9, or <see cref="NoDigit"/>.</summary>
     public int GetLabel(int index)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);

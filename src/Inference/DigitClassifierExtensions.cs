@@ -115,6 +115,7 @@ public static class DigitClassifierExtensions
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(dataset);
+        Training.Trainer.ThrowIfNoDigitLabels(dataset, nameof(dataset));
         return new DigitEvaluation(dataset.GetLabels(), classifier.PredictBatch(dataset));
     }
 

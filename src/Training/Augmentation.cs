@@ -7,7 +7,7 @@ namespace MnistCnn.Core.Training;
 
 /// <summary>
 /// Per-batch, on-device augmentation that makes a model trained on MNIST hold up on real images: a random affine
-/// transform (rotation, scale, shift) of each image, and a thicker or thinner stroke for some of them.
+/// transform (rotation, scale, slant, shift) of each image, and a thicker or thinner stroke for some of them.
 /// </summary>
 internal static class Augmentation
 {
@@ -15,6 +15,7 @@ internal static class Augmentation
     private const double MinScale = 0.85;
     private const double MaxScale = 1.15;
     private const double MaxShift = 0.12; // in [-1, 1] grid units: about 1.7 px on 28
+    private const double MaxSlant = 0.3; // horizontal shear: about 17 degrees either way, as slanted handwriting and italic fonts lean
     private const double StrokeChangeProbability = 0.2;
 
     /// <summary>Returns an augmented copy of <paramref name="x"/> (<c>[B, 1, 28, 28]</c>, float in [0, 1]).</summary>
@@ -31,9 +32,11 @@ internal static class Augmentation
 
         var angle = Uniform(-MaxRotation, MaxRotation);
         var scale = Uniform(MinScale, MaxScale);
-        var cos = angle.cos() * scale;
-        var sin = angle.sin() * scale;
-        var theta = torch.stack([cos, -sin, Uniform(-MaxShift, MaxShift), sin, cos, Uniform(-MaxShift, MaxShift)], 1).view(b, 2, 3);
+        var cos = angle.cos().mul(scale);
+        var sin = angle.sin().mul(scale);
+        // Rotation and scale after a horizontal shear [[1, slant], [0, 1]].
+        var slant = Uniform(-MaxSlant, MaxSlant);
+        var theta = torch.stack([cos, cos.mul(slant).sub(sin), Uniform(-MaxShift, MaxShift), sin, sin.mul(slant).add(cos), Uniform(-MaxShift, MaxShift)], 1).view(b, 2, 3);
         var grid = F.affine_grid(theta, [b, 1, MnistFormat.ImageSize, MnistFormat.ImageSize], align_corners: false);
         var moved = F.grid_sample(x, grid, align_corners: false);
 

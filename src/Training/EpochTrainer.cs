@@ -11,11 +11,11 @@ namespace MnistCnn.Core.Training;
 /// tensor, optionally augments it, and takes one forward pass, one backward pass and one optimizer step. Metrics stay on
 /// the device; the running loss is read only for a progress report.
 /// </summary>
-internal sealed class EpochTrainer(MnistCnnModule model, TrainerOptions options, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator, int batchCount)
+internal sealed class EpochTrainer(MnistCnnModule model, TrainerOptions options, optim.Optimizer optimizer, optim.lr_scheduler.LRScheduler? scheduler, Generator generator, int batchCount, bool hasNoDigit)
 {
     /// <summary>
     /// Trains one epoch over <paramref name="images"/> in a freshly shuffled order; returns the epoch's mean loss and
-    /// accuracy, or null when cancelled between batches.
+    /// accuracy (over the images that hold a digit), or null when cancelled between batches.
     /// </summary>
     public (double Loss, double Accuracy)? Run(int epoch, Tensor images, Tensor labels, IProgress<BatchProgress>? progress, CancellationToken cancellationToken)
     {
@@ -52,7 +52,7 @@ internal sealed class EpochTrainer(MnistCnnModule model, TrainerOptions options,
                 progress.Report(new BatchProgress(epoch, batch + 1, batchCount, start + size, lossSum.item<double>() / (start + size)));
             }
         }
-        return (lossSum.item<double>() / n, (double)correct.item<long>() / n);
+        return (lossSum.item<double>() / n, (double)correct.item<long>() / DigitCount(labels));
     }
 
     /// <summary>The order of this epoch's images: a permutation drawn from the run's generator (on the CPU), on <paramref name="device"/>.</summary>
@@ -64,11 +64,23 @@ internal sealed class EpochTrainer(MnistCnnModule model, TrainerOptions options,
         return order.to(device).MoveToOuterDisposeScope();
     }
 
+    private long DigitCount(Tensor labels)
+    {
+        if (!hasNoDigit)
+        {
+            return labels.shape[0];
+        }
+        using Scalar noDigit = MnistDataset.NoDigit.ToScalar();
+        using var digits = labels.lt(noDigit);
+        using var count = digits.sum();
+        return Math.Max(1, count.item<long>());
+    }
+
     /// <summary>One forward and backward pass over a batch: the tutorial's batch-mean loss, and its gradients.</summary>
     private void ForwardBackward(Tensor x, Tensor y, Tensor lossSum, Tensor correct)
     {
         var output = model.call(x);
-        var loss = F.cross_entropy(output, y);
+        var loss = hasNoDigit ? ReadingLoss(output, y) : F.cross_entropy(output, y);
         loss.backward();
         using (torch.no_grad())
         using (Scalar batchSize = x.shape[0].ToScalar())
@@ -76,5 +88,22 @@ internal sealed class EpochTrainer(MnistCnnModule model, TrainerOptions options,
             lossSum.add_(loss.detach(), alpha: batchSize);
             correct.add_(output.argmax(1).eq(y).sum());
         }
+    }
+
+    /// <summary>
+    /// Cross-entropy for digits; for <see cref="MnistDataset.NoDigit"/> images, the divergence of the model's
+    /// probabilities from an even spread over the ten digits (zero when the model is evenly unsure), so that a bad cut
+    /// reads as doubt. Batch mean, like the tutorial's loss.
+    /// </summary>
+    private static Tensor ReadingLoss(Tensor output, Tensor y)
+    {
+        using Scalar noDigit = MnistDataset.NoDigit.ToScalar(), lastDigit = (MnistFormat.ClassCount - 1).ToScalar();
+        using Scalar even = (1.0 / MnistFormat.ClassCount).ToScalar(), entropy = Math.Log(MnistFormat.ClassCount).ToScalar();
+        var logp = F.log_softmax(output, 1);
+        var isDigit = y.lt(noDigit);
+        var oneHot = F.one_hot(y.clamp_max(lastDigit), MnistFormat.ClassCount).to(logp.dtype);
+        var target = torch.where(isDigit.unsqueeze(1), oneHot, torch.full_like(logp, even));
+        var perImage = target.mul(logp).sum(1).neg().sub_(isDigit.logical_not().to(logp.dtype).mul_(entropy));
+        return perImage.mean();
     }
 }

@@ -53,6 +53,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(trainSet);
         ArgumentNullException.ThrowIfNull(testSet);
+        ThrowIfNoDigitLabels(testSet, nameof(testSet));
 
         var total = Stopwatch.StartNew();
         Device device = DeviceSelector.Resolve(Options.Device, _logger);
@@ -79,7 +80,7 @@ public sealed partial class Trainer
                 ? torch.optim.lr_scheduler.OneCycleLR(optimizer, Options.LearningRate, total_steps: batchesPerEpoch * Options.Epochs, pct_start: 0.25)
                 : null;
             using var generator = new Generator((ulong)(Options.Seed ?? Random.Shared.NextInt64()), torch.CPU);
-            var epochs = new EpochTrainer(_model, Options, optimizer, scheduler, generator, batchesPerEpoch);
+            var epochs = new EpochTrainer(_model, Options, optimizer, scheduler, generator, batchesPerEpoch, trainSet.HasNoDigit);
 
             for (int epoch = 1; epoch <= Options.Epochs; epoch++)
             {
@@ -135,8 +136,18 @@ public sealed partial class Trainer
     internal (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
+        ThrowIfNoDigitLabels(dataset, nameof(dataset));
         using var copies = new DeviceCopies(dataset, _model.Device);
         return EpochEvaluation.Run(_model, copies.Images, copies.Labels, Options.EvaluationBatchSize);
+    }
+
+    /// <summary>Evaluation scores digits; reading crops labelled <see cref="MnistDataset.NoDigit"/> are for training only.</summary>
+    internal static void ThrowIfNoDigitLabels(MnistDataset dataset, string paramName)
+    {
+        if (dataset.HasNoDigit)
+        {
+            throw new ArgumentException($"{dataset.Source} holds images labelled NoDigit (reading crops), which are for training only; evaluate on MNIST test or another set of digits.", paramName);
+        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Epoch {Epoch}: train loss {TrainLoss:F6}, train accuracy {TrainAccuracy:P2}, test loss {TestLoss:F6}, test accuracy {TestAccuracy:P2}, {Seconds:F2} s")]

@@ -1,0 +1,216 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Imaging;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace MnistCnn.Core.Reading;
+
+/// <summary>
+/// Digits as the reader's segmentation hands them to the model, made from a dataset's own images: each digit is set in
+/// a short line between neighbours that may touch or overlap it, cut out between columns near where a cut would fall
+/// (so neighbours' fragments come along and its own strokes may be clipped), sometimes with a stroke broken by a pen
+/// lift, sometimes shrunk to a low-resolution scan and enlarged again, then normalised exactly as the reader does.
+/// </summary>
+internal static class TrainingCrops
+{
+    private const int Size = MnistFormat.ImageSize;
+    private const byte CropThreshold = 40;
+
+    /// <summary>A crop of this share of all is a bad cut, labelled <see cref="MnistDataset.NoDigit"/>.</summary>
+    private const double BadCutShare = 0.2;
+
+    /// <summary><paramref name="count"/> crops and their labels (784 bytes each, like MNIST), seeded.</summary>
+    public static (byte[] Pixels, byte[] Labels) Generate(MnistDataset source, int count, int seed)
+    {
+        var random = new Random(seed);
+        var images = source.Images.bytes.ToArray();
+        var labels = source.GetLabels();
+        var digits = new (byte[] Pixels, int Width, int Height)[source.Count];
+        for (int i = 0; i < digits.Length; i++)
+        {
+            digits[i] = CropToInk(images.AsSpan(i * MnistFormat.PixelsPerImage, MnistFormat.PixelsPerImage));
+        }
+
+        var pixels = new byte[(long)count * MnistFormat.PixelsPerImage];
+        var outLabels = new byte[count];
+        for (int k = 0; k < count; k++)
+        {
+            int target = random.Next(digits.Length);
+            bool badCut = random.NextDouble() < BadCutShare;
+            outLabels[k] = (byte)(badCut ? MnistDataset.NoDigit : labels[target]);
+            var input = Crop(digits, target, badCut, random);
+            for (int p = 0; p < MnistFormat.PixelsPerImage; p++)
+            {
+                pixels[((long)k * MnistFormat.PixelsPerImage) + p] = (byte)Math.Round(Math.Clamp(input.Pixels[p], 0f, 1f) * 255f);
+            }
+        }
+        return (pixels, outLabels);
+    }
+
+    /// <summary>
+    /// The target digit in a short line, cut out as the reader would cut it; or, for a bad cut, a window that takes only
+    /// part of a wide enough digit (35-65% of it) or the digit and 50-100% of its right neighbour.
+    /// </summary>
+    private static PreprocessedDigit Crop((byte[] Pixels, int Width, int Height)[] digits, int target, bool badCut, Random random)
+    {
+        const int margin = 6;
+        var middle = digits[target];
+        if (random.NextDouble() < 0.25)
+        {
+            middle = Break(middle, random);
+        }
+        bool partial = badCut && middle.Width >= 16 && random.NextDouble() < 0.5;
+        var left = random.NextDouble() < 0.7 ? digits[random.Next(digits.Length)] : default;
+        var right = random.NextDouble() < 0.7 || (badCut && !partial) ? digits[random.Next(digits.Length)] : default;
+
+        // Overlap with each neighbour, in pixels: negative is a gap, up to a third of the narrower digit's width.
+        int Overlap(int neighbourWidth) => neighbourWidth == 0 ? -margin
+            : random.Next(-3, Math.Max(-2, Math.Min(neighbourWidth, middle.Width) / 3) + 1);
+        int overlapLeft = Overlap(left.Width), overlapRight = Overlap(right.Width);
+        int x0 = margin + left.Width - overlapLeft;
+        int x1 = x0 + middle.Width;
+        int width = x1 - overlapRight + right.Width + margin;
+        int height = Size + (2 * margin);
+        var line = new byte[width * height];
+        if (left.Width > 0)
+        {
+            Stamp(line, width, left, margin, margin + ((Size - left.Height) / 2) + random.Next(-2, 3));
+        }
+        Stamp(line, width, middle, x0, margin + ((Size - middle.Height) / 2));
+        if (right.Width > 0)
+        {
+            Stamp(line, width, right, x1 - overlapRight, margin + ((Size - right.Height) / 2) + random.Next(-2, 3));
+        }
+
+        // Where the reader would cut: inside the stretch shared with a touching neighbour, a little off either way.
+        int jitter = Math.Max(1, middle.Width / 8);
+        int cut0 = overlapLeft >= 0 ? x0 + random.Next(-jitter, overlapLeft + jitter + 1) : x0 - 1;
+        int cut1 = overlapRight >= 0 ? x1 - random.Next(-jitter, overlapRight + jitter + 1) : x1 + 1;
+        if (partial)
+        {
+            int part = (int)Math.Round(middle.Width * (0.35 + (0.3 * random.NextDouble())));
+            (cut0, cut1) = random.Next(2) == 0 ? (cut0, x0 + part) : (x1 - part, cut1);
+        }
+        else if (badCut)
+        {
+            cut1 = x1 - overlapRight + (int)Math.Round(right.Width * (0.5 + (0.5 * random.NextDouble())));
+        }
+        cut0 = Math.Clamp(cut0, 0, width - 2);
+        cut1 = Math.Clamp(cut1, cut0 + 2, width);
+
+        var gray = random.NextDouble() < 0.3 ? LowResolution(line, width, height, middle.Height, random, ref cut0, ref cut1, out int scaledWidth, out int scaledHeight)
+            : ToFloats(line, width, height, out scaledWidth, out scaledHeight);
+        var window = new float[(cut1 - cut0) * scaledHeight];
+        for (int y = 0; y < scaledHeight; y++)
+        {
+            Array.Copy(gray, (y * scaledWidth) + cut0, window, y * (cut1 - cut0), cut1 - cut0);
+        }
+        if (!InkBox.TryFind(window, cut1 - cut0, scaledHeight, out var box))
+        {
+            return DigitImagePreprocessor.Normalize(new GrayImage(gray, scaledWidth, scaledHeight));
+        }
+        return DigitImagePreprocessor.Normalize(InkBox.Crop(window, cut1 - cut0, box));
+    }
+
+    private static float[] ToFloats(byte[] line, int width, int height, out int outWidth, out int outHeight)
+    {
+        outWidth = width;
+        outHeight = height;
+        return line.Select(b => b / 255f).ToArray();
+    }
+
+    /// <summary>The line shrunk so that the digit is 8 to 16 px tall, enlarged 2-4 times, and its background suppressed as the reader's levels do.</summary>
+    private static float[] LowResolution(byte[] line, int width, int height, int digitHeight, Random random, ref int cut0, ref int cut1, out int outWidth, out int outHeight)
+    {
+        double shrink = random.Next(8, 17) / (double)Math.Max(digitHeight, 8);
+        int smallWidth = Math.Max(2, (int)Math.Round(width * shrink)), smallHeight = Math.Max(2, (int)Math.Round(height * shrink));
+        double enlarge = 2 + (2 * random.NextDouble());
+        int largeWidth = Math.Max(4, (int)Math.Round(smallWidth * enlarge)), largeHeight = Math.Max(4, (int)Math.Round(smallHeight * enlarge));
+        outWidth = largeWidth;
+        outHeight = largeHeight;
+        using var image = Image.LoadPixelData<L8>(line, width, height);
+        image.Mutate(c => c.Resize(smallWidth, smallHeight, KnownResamplers.Box).Resize(largeWidth, largeHeight, KnownResamplers.Triangle));
+        var gray = new float[outWidth * outHeight];
+        float max = 0;
+        for (int y = 0; y < outHeight; y++)
+        {
+            for (int x = 0; x < outWidth; x++)
+            {
+                gray[(y * outWidth) + x] = image[x, y].PackedValue / 255f;
+                max = Math.Max(max, gray[(y * outWidth) + x]);
+            }
+        }
+        float floor = 0.25f * max;
+        for (int i = 0; i < gray.Length; i++)
+        {
+            gray[i] = gray[i] <= floor ? 0 : Math.Min(1, (gray[i] - floor) / (max - floor));
+        }
+        double scale = outWidth / (double)width;
+        cut0 = Math.Clamp((int)Math.Round(cut0 * scale), 0, outWidth - 2);
+        cut1 = Math.Clamp((int)Math.Round(cut1 * scale), cut0 + 2, outWidth);
+        return gray;
+    }
+
+    /// <summary>The digit with a gap of 1-2 px across one stroke region, as a pen lift or a faint scan leaves.</summary>
+    private static (byte[] Pixels, int Width, int Height) Break((byte[] Pixels, int Width, int Height) digit, Random random)
+    {
+        var (source, w, h) = digit;
+        var pixels = (byte[])source.Clone();
+        double y0 = h * (0.25 + (0.5 * random.NextDouble()));
+        double slope = (random.NextDouble() - 0.5) * 1.2;
+        double halfGap = 0.5 + (0.5 * random.NextDouble());
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                if (Math.Abs(y - (y0 + (slope * (x - (w / 2.0))))) < halfGap)
+                {
+                    pixels[(y * w) + x] = 0;
+                }
+            }
+        }
+        return (pixels, w, h);
+    }
+
+    private static void Stamp(byte[] line, int width, (byte[] Pixels, int Width, int Height) digit, int left, int top)
+    {
+        for (int y = 0; y < digit.Height; y++)
+        {
+            for (int x = 0; x < digit.Width; x++)
+            {
+                int p = ((top + y) * width) + left + x;
+                line[p] = Math.Max(line[p], digit.Pixels[(y * digit.Width) + x]);
+            }
+        }
+    }
+
+    private static (byte[] Pixels, int Width, int Height) CropToInk(ReadOnlySpan<byte> digit)
+    {
+        int left = Size, right = -1, top = Size, bottom = -1;
+        for (int y = 0; y < Size; y++)
+        {
+            for (int x = 0; x < Size; x++)
+            {
+                if (digit[(y * Size) + x] > CropThreshold)
+                {
+                    left = Math.Min(left, x);
+                    right = Math.Max(right, x);
+                    top = Math.Min(top, y);
+                    bottom = Math.Max(bottom, y);
+                }
+            }
+        }
+        if (right < 0)
+        {
+            return (digit.ToArray(), Size, Size);
+        }
+        int w = right - left + 1, h = bottom - top + 1;
+        var pixels = new byte[w * h];
+        for (int y = 0; y < h; y++)
+        {
+            digit.Slice(((top + y) * Size) + left, w).CopyTo(pixels.AsSpan(y * w, w));
+        }
+        return (pixels, w, h);
+    }
+}
