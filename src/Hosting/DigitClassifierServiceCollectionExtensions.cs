@@ -7,16 +7,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MnistCnn.Core.Hosting;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Registers MnistCnn.Core's <see cref="IDigitClassifier"/> in an application's services (ASP.NET Core, worker, console host).</summary>
+/// <summary>Registers MnistCnn.Core's <see cref="IDigitClassifier"/> and <see cref="DigitReader"/> in an application's services (ASP.NET Core, worker, console host).</summary>
 public static class DigitClassifierServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IDigitClassifier"/> as a thread-safe singleton built from <see cref="DigitClassifierOptions"/>
-    /// (default: the embedded model on ONNX Runtime). The options are validated and the model loaded when the host
-    /// starts; each call is counted in the <c>MnistCnn.Core</c> meter.
+    /// (default: the embedded model on ONNX Runtime), and a <see cref="DigitReader"/> of whole numbers over it. The
+    /// options are validated and the model loaded when the host starts; each call is counted in the <c>MnistCnn.Core</c> meter.
     /// </summary>
     public static IServiceCollection AddDigitClassifier(this IServiceCollection services)
     {
@@ -51,6 +52,7 @@ public static class DigitClassifierServiceCollectionExtensions
             var backend = DigitClassifierFactory.Create(provider.GetRequiredService<IOptions<DigitClassifierOptions>>().Value, logger);
             return new InstrumentedDigitClassifier(backend, provider.GetRequiredService<DigitClassifierMetrics>());
         });
+        services.TryAddSingleton(provider => new DigitReader(provider.GetRequiredService<IDigitClassifier>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, DigitClassifierWarmup>());
         return services;
     }

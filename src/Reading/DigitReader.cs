@@ -11,13 +11,13 @@ namespace MnistCnn.Core.Reading;
 /// batched passes, and the reading is the left-to-right path of pieces that the classifier is surest of. Thread-safe
 /// when the classifier is.
 /// </summary>
-internal sealed class DigitReader
+public sealed class DigitReader
 {
     /// <summary>The most digits one line may hold.</summary>
     public const int MaxDigits = 20;
 
     private const int MaxComponents = 500;
-    private const int MaxPiecesPerDigit = 4;
+    private const int MaxPiecesPerDigit = 5;
 
     /// <summary>No digit is wider than this many line heights.</summary>
     private const double MaxDigitWidth = 1.5;
@@ -25,31 +25,20 @@ internal sealed class DigitReader
     /// <summary>Pieces of separate groups are put together only across a gap below this many line heights.</summary>
     private const double MaxJoinGap = 0.25;
 
-    /// <summary>
-    /// What a cut through a connected stroke costs, in log-probability: cutting a group no wider than one digit must buy
-    /// much more confidence than cutting one wide enough for two.
-    /// </summary>
-    private const double CutCost = 2.5;
-
-    private const double WideCutCost = 0.5;
-
-    /// <summary>A group wider than this many line heights is taken to hold more than one digit.</summary>
-    private const double SeveralDigits = 1.1;
-
-    /// <summary>What putting separate groups together as one digit costs, in log-probability.</summary>
-    private const double JoinCost = 2.0;
-
-    /// <summary>A whole group with less ink than this share of the median group's may be left out as a stray mark, at <see cref="SkipCost"/>.</summary>
-    private const double StrayInk = 0.15;
-
-    private const double SkipCost = 3.0;
-
     /// <summary>Creates a reader that recognises each digit with <paramref name="classifier"/> (which it does not dispose).</summary>
     public DigitReader(IDigitClassifier classifier)
+        : this(classifier, ReadingCosts.Default)
+    {
+    }
+
+    internal DigitReader(IDigitClassifier classifier, ReadingCosts costs)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         Classifier = classifier;
+        Costs = costs;
     }
+
+    internal ReadingCosts Costs { get; }
 
     /// <summary>The classifier that recognises each digit.</summary>
     public IDigitClassifier Classifier { get; }
@@ -97,7 +86,13 @@ internal sealed class DigitReader
         return Read(Classifier.Preprocessor.InkOf(encoded, "stream"), "stream");
     }
 
-    private NumberReading Read(GrayImage ink, string source)
+    private NumberReading Read(GrayImage ink, string source) => Decode(Analyse(ink, source), Costs, source);
+
+    /// <summary>
+    /// Segments the line into pieces and classifies every plausible digit (1 to <see cref="MaxPiecesPerDigit"/>
+    /// neighbouring pieces) in one batched call.
+    /// </summary>
+    internal LineCandidates Analyse(GrayImage ink, string source)
     {
         var components = InkComponents.Find(ink, MaxComponents, source);
         var (pieces, lineHeight) = LineSegmenter.Split(components);
@@ -106,8 +101,7 @@ internal sealed class DigitReader
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks). Write or photograph the number with clear contrast.");
         }
 
-        // Every plausible digit: 1 to MaxPiecesPerDigit neighbouring pieces, classified in one batched call.
-        var candidates = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input)>();
+        var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input)>();
         for (int from = 0; from < pieces.Count; from++)
         {
             for (int to = from + 1; to <= Math.Min(pieces.Count, from + MaxPiecesPerDigit); to++)
@@ -119,51 +113,47 @@ internal sealed class DigitReader
                 var labels = pieces.Skip(from).Take(to - from).SelectMany(p => p.Labels).ToHashSet();
                 if (components.Crop(labels, pieces[from].X0, pieces[to - 1].X1) is { } crop)
                 {
-                    candidates.Add((from, to, crop.Box, DigitImagePreprocessor.Normalize(crop.Crop)));
+                    spans.Add((from, to, crop.Box, DigitImagePreprocessor.Normalize(crop.Crop)));
                 }
             }
         }
-        var predictions = Classifier.PredictBatch(candidates.Select(c => c.Input).ToList());
+        var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
+        var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
+        return new LineCandidates(pieces, lineHeight, candidates);
+    }
 
-        // The best path from the line's left edge to its right, by total log-probability less the cost of each cut
-        // through a connected stroke.
+    /// <summary>
+    /// The left-to-right path of candidates with the highest total log-probability, less the <paramref name="costs"/> of
+    /// its cuts, joins, skipped stray marks and implausible shapes.
+    /// </summary>
+    internal static NumberReading Decode(LineCandidates line, ReadingCosts costs, string source)
+    {
+        var (pieces, lineHeight, candidates) = line;
         var best = new double[pieces.Count + 1];
         var back = new int[pieces.Count + 1];
         Array.Fill(best, double.NegativeInfinity);
         best[0] = 0;
         double medianInk = pieces.Select(p => p.GroupArea).Order().ElementAt(pieces.Count / 2);
-        int processed = 0;
-        var ordered = candidates.Select((c, i) => (c, i)).OrderBy(c => c.c.To).ToList();
+        var byEnd = candidates.Select((c, i) => (c, i)).ToLookup(c => c.c.To);
         for (int at = 1; at <= pieces.Count; at++)
         {
             // A stray mark (a whole small group) may be passed over: back = -1.
             var piece = pieces[at - 1];
-            if (!piece.CutInside && piece.GroupArea < StrayInk * medianInk && best[at - 1] - SkipCost > best[at])
+            if (!piece.CutInside && piece.GroupArea < costs.StrayInk * medianInk && best[at - 1] - costs.SkipCost > best[at])
             {
-                best[at] = best[at - 1] - SkipCost;
+                best[at] = best[at - 1] - costs.SkipCost;
                 back[at] = -1;
             }
-            for (; processed < ordered.Count && ordered[processed].c.To == at; processed++)
+            foreach (var (candidate, index) in byEnd[at])
             {
-                Relax(ordered[processed].c, ordered[processed].i);
+                double score = best[candidate.From] + Score(candidate, pieces, lineHeight, costs);
+                if (score > best[at])
+                {
+                    best[at] = score;
+                    back[at] = index;
+                }
             }
         }
-
-        void Relax((int From, int To, Rectangle Box, PreprocessedDigit Input) candidate, int index)
-        {
-            double score = best[candidate.From] + Math.Log(Math.Max(predictions[index].Confidence, 1e-9f))
-                - (JoinCost * (pieces[candidate.To - 1].Group - pieces[candidate.From].Group));
-            if (candidate.To < pieces.Count && pieces[candidate.To].Group == pieces[candidate.To - 1].Group)
-            {
-                score -= pieces[candidate.To].GroupWidth > SeveralDigits * lineHeight ? WideCutCost : CutCost;
-            }
-            if (score > best[candidate.To])
-            {
-                best[candidate.To] = score;
-                back[candidate.To] = index;
-            }
-        }
-
         if (double.IsNegativeInfinity(best[pieces.Count]))
         {
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (the marks cannot be put together into digits). Write the number on one line.");
@@ -177,10 +167,9 @@ internal sealed class DigitReader
                 at--;
                 continue;
             }
-            var (from, _, box, input) = candidates[back[at]];
-            var prediction = predictions[back[at]];
-            digits.Add(new ReadDigit(prediction.Digit, prediction.Confidence, box, input));
-            at = from;
+            var chosen = candidates[back[at]];
+            digits.Add(new ReadDigit(chosen.Digit, chosen.Confidence, chosen.Box, chosen.Input));
+            at = chosen.From;
         }
         digits.Reverse();
         if (digits.Count == 0)
@@ -192,6 +181,23 @@ internal sealed class DigitReader
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: {digits.Count} digits found, more than the {MaxDigits} of one number. Crop the image to one line of digits.");
         }
         return new NumberReading(digits);
+    }
+
+    /// <summary>A candidate's log-probability less what its shape and its cuts and joins cost.</summary>
+    private static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs)
+    {
+        double score = Math.Log(Math.Max(candidate.Confidence, 1e-9f)) - costs.DigitCost
+            - (costs.JoinCost * (pieces[candidate.To - 1].Group - pieces[candidate.From].Group))
+            - (costs.WidthCost * Math.Max(0, (candidate.Box.Width / (double)lineHeight) - costs.WideDigit))
+            - (costs.HeightCost * Math.Max(0, costs.ShortDigit - (candidate.Box.Height / (double)lineHeight)));
+        if (candidate.To < pieces.Count && pieces[candidate.To].Group == pieces[candidate.To - 1].Group)
+        {
+            // A cut through a connected group: dear where the group is narrow enough for one digit, cheap where it is wide enough for two.
+            double width = pieces[candidate.To].GroupWidth / (double)lineHeight;
+            double wide = Math.Clamp((width - costs.NarrowGroup) / Math.Max(1e-6, costs.SeveralDigits - costs.NarrowGroup), 0, 1);
+            score -= costs.CutCost + ((costs.WideCutCost - costs.CutCost) * wide);
+        }
+        return score;
     }
 
     /// <summary>Whether pieces <paramref name="from"/> to <paramref name="to"/> (exclusive) could be one digit: narrow enough, and no wide gap between groups.</summary>
@@ -215,3 +221,9 @@ internal sealed class DigitReader
         return true;
     }
 }
+
+/// <summary>One way of putting neighbouring pieces together as a digit, and what the classifier made of it.</summary>
+internal sealed record Candidate(int From, int To, Rectangle Box, PreprocessedDigit Input, int Digit, float Confidence);
+
+/// <summary>A line's pieces, its height, and every candidate digit over them, classified.</summary>
+internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, List<Candidate> Candidates);

@@ -98,13 +98,17 @@ internal sealed class InkComponents
     public (GrayImage Crop, SixLabors.ImageSharp.Rectangle Box)? Crop(IReadOnlySet<int> labels, int x0, int x1)
     {
         var (pixels, w, h) = Image;
+        var wanted = new bool[All.Count + 1];
+        foreach (int label in labels)
+        {
+            wanted[label] = true;
+        }
         int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
         for (int y = 0; y < h; y++)
         {
             for (int x = x0; x < x1; x++)
             {
-                int l = Labels[(y * w) + x];
-                if (l != 0 && labels.Contains(l))
+                if (wanted[Labels[(y * w) + x]])
                 {
                     left = Math.Min(left, x);
                     right = Math.Max(right, x);
@@ -126,7 +130,7 @@ internal sealed class InkComponents
                 int p = ((top + y) * w) + left + x;
                 int l = Labels[p];
                 // Faint antialiasing next to this digit's strokes belongs to it too; a neighbour's ink does not.
-                crop[(y * cw) + x] = l == 0 ? (pixels[p] < InkThreshold ? pixels[p] : 0f) : labels.Contains(l) ? pixels[p] : 0f;
+                crop[(y * cw) + x] = l == 0 ? (pixels[p] < InkThreshold ? pixels[p] : 0f) : wanted[l] ? pixels[p] : 0f;
             }
         }
         return (new GrayImage(crop, cw, ch), new SixLabors.ImageSharp.Rectangle(left, top, cw, ch));

@@ -17,7 +17,10 @@ internal static class LineSegmenter
     private const double WideGroup = 0.95;
 
     /// <summary>No cut closer than this many line heights to a group's edge or to another cut.</summary>
-    private const double CutMargin = 0.2;
+    private const double CutMargin = 0.15;
+
+    /// <summary>A handwritten digit's usual width, in line heights, for guessing how many digits a touching group holds.</summary>
+    private const double TypicalDigitWidth = 0.55;
 
     /// <summary>A cut goes only where the column ink falls below this share of the group's mean: where strokes barely touch.</summary>
     private const double Valley = 0.6;
@@ -29,9 +32,10 @@ internal static class LineSegmenter
         {
             return ([], 0);
         }
-        int lineHeight = significant.Max(c => c.Height);
-        var primitives = new List<Primitive>();
+        // The line's height is that of its tallest group, not component: a broken digit's pieces are each shorter.
         var groups = GroupByColumns(significant);
+        int lineHeight = groups.Max(g => g.Max(c => c.Bottom) - g.Min(c => c.Top) + 1);
+        var primitives = new List<Primitive>();
         for (int g = 0; g < groups.Count; g++)
         {
             var group = groups[g];
@@ -106,18 +110,20 @@ internal static class LineSegmenter
                 minima.Add(i);
             }
         }
-        // Overlapping digits leave no valley: cuts that divide the group evenly into 2 to 4 digits stand in for them.
+        // Overlapping digits leave no valley: cuts that divide the group evenly into about as many digits as its width
+        // suggests, one fewer or one more, stand in for them.
         int width = right - left;
-        for (int parts = 2; parts <= 4 && width / parts >= 0.35 * lineHeight; parts++)
+        int expected = Math.Max(2, (int)Math.Round(width / (TypicalDigitWidth * lineHeight)));
+        for (int parts = Math.Max(2, expected - 1); parts <= expected + 1; parts++)
         {
             for (int j = 1; j < parts; j++)
             {
                 minima.Add(j * width / parts);
             }
         }
-        // About one cut per half line height of width at most: enough for touching digits, few enough that every
+        // About one cut per quarter line height of width at most: enough for touching digits, few enough that every
         // digit stays within a few pieces. Valleys first, then the even divisions.
-        int maxCuts = Math.Max(1, (int)(width / (0.5 * lineHeight)) - 1);
+        int maxCuts = Math.Max(1, (int)(width / (0.2 * lineHeight)));
         var chosen = new List<int>();
         foreach (int i in minima.OrderBy(i => Smoothed(profile, i) <= valley ? 0 : 1).ThenBy(i => Smoothed(profile, i)))
         {

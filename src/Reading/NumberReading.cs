@@ -1,7 +1,7 @@
 namespace MnistCnn.Core.Reading;
 
 /// <summary>The number read from one line of digits, left to right.</summary>
-internal sealed class NumberReading
+public sealed class NumberReading
 {
     internal NumberReading(IReadOnlyList<ReadDigit> digits)
     {

@@ -4,7 +4,7 @@ using SixLabors.ImageSharp;
 namespace MnistCnn.Core.Reading;
 
 /// <summary>One digit of a <see cref="NumberReading"/>: what was read, how sure, where, and the 28 x 28 image the model saw.</summary>
-internal sealed class ReadDigit
+public sealed class ReadDigit
 {
     internal ReadDigit(int digit, float confidence, Rectangle bounds, PreprocessedDigit input)
     {

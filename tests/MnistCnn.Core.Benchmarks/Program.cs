@@ -3,7 +3,7 @@ using MnistCnn.Core.Benchmarks;
 using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx (read)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|read-tune|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx (read, read-tune)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
@@ -38,6 +38,10 @@ if (mode is "onnx" or "all")
 if (mode is "read")
 {
     ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"));
+}
+if (mode is "read-tune")
+{
+    ReadTuning.Run(mnist, int.Parse(ArgValue("--numbers") ?? "100", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--model"));
 }
 if (mode is "scalar-lifetime")
 {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using MnistCnn.Core.Hosting;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
@@ -32,6 +33,28 @@ public sealed class DigitClassifierRegistrationTests
         Assert.Same(classifier, host.Services.GetRequiredService<IDigitClassifier>());
         await using var upload = new MemoryStream(Digit(6));
         Assert.Equal(6, (await classifier.PredictAsync(upload, TestContext.Current.CancellationToken)).Digit);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task The_registration_also_serves_a_number_reader_over_the_same_classifier()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddDigitClassifier();
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var reader = host.Services.GetRequiredService<DigitReader>();
+        Assert.Same(reader, host.Services.GetRequiredService<DigitReader>());
+        Assert.Same(host.Services.GetRequiredService<IDigitClassifier>(), reader.Classifier);
+
+        // Two of the pen-on-paper digits side by side: one upload, one number.
+        var (png, starts) = PredictApi.NumberPng(4, 2);
+        await using var upload = new MemoryStream(png);
+
+        var reading = await reader.ReadAsync(upload, TestContext.Current.CancellationToken);
+        Assert.Equal("42", reading.Text);
+        Assert.True(reading.Digits[0].Bounds.Right <= starts[1] + 2 && reading.Digits[1].Bounds.Left >= starts[1] - 2, string.Join(", ", reading.Digits));
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 

@@ -9,8 +9,8 @@ using Xunit;
 namespace MnistCnn.Core.Tests;
 
 /// <summary>
-/// Whole numbers read from lines of real MNIST test digits, and cases drawn from them. The reader is internal while
-/// touching and broken digits are not read well enough (src/Reading/README.md); these tests hold what it does now.
+/// Whole numbers read from lines of real MNIST test digits (never training digits), and the segmentation's hard cases
+/// drawn from them: a touching pair, a broken 5, specks, a 1 beside a 7, a blank image, a field of dots.
 /// </summary>
 [Collection(RealMnist.Collection)]
 [Trait(TestCategory.Name, TestCategory.Integration)]
@@ -23,6 +23,9 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     /// <summary>The first test-set index of each digit at or after <paramref name="from"/>.</summary>
     private int[] FirstOf(int from, params int[] digits) =>
         digits.Select(d => Enumerable.Range(from, mnist.Test.Count - from).First(i => mnist.Test.GetLabel(i) == d)).ToArray();
+
+    private static int ComponentsOf(Image<L8> image) =>
+        InkComponents.Find(DigitImagePreprocessor.InkOf(image, "test"), 500, "test").All.Count(c => c.Area > 20);
 
     private double Accuracy(Spacing spacing, int numbers, int seed)
     {
@@ -55,15 +58,82 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     [Fact]
     public void Numbers_of_mnist_test_digits_set_apart_are_read_exactly()
     {
-        // Measured 91.3% when written (target 97% with a model trained on segmentation's crops).
-        Assert.True(Accuracy(Spacing.Apart, 150, seed: 1) >= 0.88);
+        // Measured 94.7% (2026-12-01); a misread single digit (one that Predict misreads too) is most of the rest.
+        Assert.True(Accuracy(Spacing.Apart, 150, seed: 1) >= 0.92);
     }
 
     [Fact]
-    public void Numbers_of_touching_mnist_test_digits_are_read_no_worse_than_when_written()
+    public void Numbers_of_touching_mnist_test_digits_are_read_exactly()
     {
-        // Measured 15.3% when written: the cuts and the model do not handle overlapping strokes yet (target 90%).
-        Assert.True(Accuracy(Spacing.Touching, 150, seed: 2) >= 0.12);
+        // Measured 74.7% (2026-12-01): a cut in the wrong place in a long touching run is the usual failure.
+        Assert.True(Accuracy(Spacing.Touching, 150, seed: 2) >= 0.65);
+    }
+
+    [Fact]
+    public void Numbers_of_broken_mnist_test_digits_are_read_exactly()
+    {
+        // Measured 84.0% (2026-12-01).
+        Assert.True(Accuracy(Spacing.Broken, 100, seed: 3) >= 0.75);
+    }
+
+    [Fact]
+    public void Touching_pairs_are_split_into_their_two_digits()
+    {
+        // The first ten pairs whose strokes really touch (one connected blob of ink) among composed touching pairs.
+        var random = new Random(5);
+        var results = new List<string>();
+        int correct = 0;
+        while (results.Count < 10)
+        {
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, [random.Next(mnist.Test.Count), random.Next(mnist.Test.Count)], Spacing.Touching, random);
+            using (image)
+            {
+                if (ComponentsOf(image) != 1)
+                {
+                    continue;
+                }
+                var reading = Reader.Read(image);
+                results.Add($"{text} read as {reading}");
+                correct += reading.Text == text ? 1 : 0;
+            }
+        }
+        output.WriteLine(string.Join("\n", results));
+        // Measured 7 of 10 (2026-12-01): "34" read as one digit, "74" as "71"; touching digits are the reader's weak spot.
+        Assert.True(correct >= 6, $"{correct} of 10 touching pairs read exactly");
+    }
+
+    [Fact]
+    public void A_five_broken_into_pieces_is_one_digit()
+    {
+        // MNIST test 5s with a gap of two rows across the stroke that joins the flag to the bowl: two or more pieces each.
+        var results = new List<string>();
+        int correct = 0;
+        for (int from = 0; results.Count < 10; from++)
+        {
+            int index = FirstOf(from, 5)[0];
+            from = index;
+            var pixels = mnist.Test.GetPixels(index);
+            var (ink, w, h) = ComposedNumbers.Crop(pixels);
+            int gap = (int)(h * 0.35);
+            Array.Clear(ink, gap * w, 2 * w);
+            using var image = new Image<L8>(w + 40, h + 40, new L8(255));
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    image[x + 20, y + 20] = new L8((byte)(255 - ink[(y * w) + x]));
+                }
+            }
+            if (ComponentsOf(image) < 2)
+            {
+                continue;
+            }
+            var reading = Reader.Read(image);
+            results.Add($"test image {index}: {reading}");
+            correct += reading.Text == "5" ? 1 : 0;
+        }
+        output.WriteLine(string.Join("\n", results));
+        Assert.True(correct >= 8, $"{correct} of 10 broken 5s read as one 5");
     }
 
     [Fact]
@@ -86,6 +156,23 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             Assert.Equal("17", reading.Text);
             Assert.Equal(2, reading.Digits.Count);
             Assert.True(reading.Digits[0].Bounds.Right <= reading.Digits[1].Bounds.Left);
+            Assert.All(reading.Digits, d => Assert.True(new Rectangle(0, 0, image.Width, image.Height).Contains(d.Bounds)));
+        }
+    }
+
+    [Fact]
+    public void Both_backends_read_the_same_number()
+    {
+        var (image, text) = ComposedNumbers.Compose(mnist.Test, FirstOf(100, 3, 0, 9, 4, 1), Spacing.Tight, new Random(3));
+        using (image)
+        using (var onnx = OnnxDigitClassifier.LoadPretrained())
+        {
+            var torchReading = Reader.Read(image);
+            var onnxReading = new DigitReader(onnx).Read(image);
+            output.WriteLine($"{text}: torch {torchReading}, onnx {onnxReading}");
+            Assert.Equal(text, onnxReading.Text);
+            Assert.Equal(torchReading.Text, onnxReading.Text);
+            Assert.Equal(torchReading.Confidence, onnxReading.Confidence, 0.001f);
         }
     }
 
@@ -107,5 +194,18 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         var error = Assert.Throws<DigitImageException>(() => Reader.Read(dots));
         output.WriteLine($"{error.Message} ({watch.ElapsedMilliseconds} ms)");
         Assert.Contains("not one line of digits", error.Message);
+    }
+
+    [Fact]
+    public void More_digits_than_one_number_holds_is_a_clear_error()
+    {
+        var (image, _) = ComposedNumbers.Compose(mnist.Test, Enumerable.Range(0, 24).ToList(), Spacing.Apart, new Random(4));
+        using (image)
+        {
+            var error = Assert.Throws<DigitImageException>(() => Reader.Read(image));
+            output.WriteLine(error.Message);
+            Assert.Equal(DigitImageError.NoDigit, error.Error);
+            Assert.Contains("more than the 20", error.Message);
+        }
     }
 }

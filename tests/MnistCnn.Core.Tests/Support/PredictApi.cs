@@ -5,14 +5,14 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
-/// <summary>Calls the web sample's <c>POST /api/predict</c> as a client would.</summary>
+/// <summary>Calls the web sample's <c>POST /api/predict</c> and <c>POST /api/read</c> as a client would.</summary>
 internal static class PredictApi
 {
     private static readonly HttpClient Client = new();
 
-    public static async Task<(HttpStatusCode Status, JsonElement Body, string? Type)> Post(WebSample web, HttpContent content)
+    public static async Task<(HttpStatusCode Status, JsonElement Body, string? Type)> Post(WebSample web, HttpContent content, string path = "api/predict")
     {
-        using var response = await Client.PostAsync(new Uri(web.BaseUri, "api/predict"), content, TestContext.Current.CancellationToken);
+        using var response = await Client.PostAsync(new Uri(web.BaseUri, path), content, TestContext.Current.CancellationToken);
         string text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         return (response.StatusCode, JsonDocument.Parse(text).RootElement.Clone(), response.Content.Headers.ContentType?.MediaType);
     }
@@ -28,6 +28,35 @@ internal static class PredictApi
         var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue(type);
         return content;
+    }
+
+    /// <summary>The pen-on-paper images of <paramref name="digits"/> side by side, as one PNG, and where each digit's image starts.</summary>
+    public static (byte[] Png, int[] Starts) NumberPng(params int[] digits)
+    {
+        var images = digits.Select(d => SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgba32>(
+            RealWorldDigits.Generate(1).First(s => s.Digit == d && s.Style == RealWorldDigits.Style.InkOnPaper).Encoded)).ToList();
+        try
+        {
+            var starts = new int[images.Count];
+            for (int k = 1; k < images.Count; k++)
+            {
+                starts[k] = starts[k - 1] + images[k - 1].Width;
+            }
+            using var line = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgba32>(
+                starts[^1] + images[^1].Width, images.Max(i => i.Height), new SixLabors.ImageSharp.PixelFormats.Rgba32(255, 255, 255));
+            for (int k = 0; k < images.Count; k++)
+            {
+                int at = k;
+                SixLabors.ImageSharp.Processing.ProcessingExtensions.Mutate(line, c => SixLabors.ImageSharp.Processing.DrawImageExtensions.DrawImage(c, images[at], new SixLabors.ImageSharp.Point(starts[at], 0), 1f));
+            }
+            using var ms = new MemoryStream();
+            SixLabors.ImageSharp.ImageExtensions.SaveAsPng(line, ms);
+            return (ms.ToArray(), starts);
+        }
+        finally
+        {
+            images.ForEach(i => i.Dispose());
+        }
     }
 
     public static byte[] BlankPng()

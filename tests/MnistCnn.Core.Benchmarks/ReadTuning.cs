@@ -1,0 +1,133 @@
+using MnistCnn.Core.Data;
+using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
+using MnistCnn.Core.Tests;
+
+namespace MnistCnn.Core.Benchmarks;
+
+/// <summary>
+/// <c>-- read-tune</c>: chooses the reader's path costs on numbers composed from MNIST <em>training</em> digits (the
+/// evaluation in <see cref="ReadHarness"/> uses test digits only). Each image is segmented and classified once; every
+/// combination of costs then decodes the same candidates, so the grid costs little beyond one read per image.
+/// </summary>
+internal static class ReadTuning
+{
+    private static readonly double[] Cuts = [1.0, 2.0];
+    private static readonly double[] WideCuts = [0.0, 0.3];
+    private static readonly double[] Joins = [0.5, 1.0];
+    private static readonly double[] WidthCosts = [0.0, 1.0, 2.0, 4.0];
+    private static readonly double[] WideDigits = [0.9, 1.1];
+    private static readonly double[] HeightCosts = [5.0, 10.0];
+    private static readonly double[] ShortDigits = [0.5, 0.6];
+    private static readonly double[] DigitCosts = [0.0, 0.5, 1.0];
+
+    public static void Run(string mnistDirectory, int perCondition, string? model)
+    {
+        using var train = MnistDataset.Load(mnistDirectory, MnistSplit.Train);
+        using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
+        var reader = new DigitReader(classifier);
+        var spacings = Enum.GetValues<Spacing>();
+        var lines = new List<(int Condition, string Text, LineCandidates? Line)>();
+        for (int c = 0; c < spacings.Length; c++)
+        {
+            var random = new Random(2000 + c);
+            for (int n = 0; n < perCondition; n++)
+            {
+                var indexes = Enumerable.Range(0, 1 + (n % 10)).Select(_ => random.Next(train.Count)).ToList();
+                var (encoded, text) = ComposedNumbers.Encode(train, indexes, spacings[c], (CaptureStyle)(n % 3), random);
+                LineCandidates? line;
+                try
+                {
+                    line = reader.Analyse(classifier.Preprocessor.InkOf(encoded, "tune"), "tune");
+                }
+                catch (DigitImageException)
+                {
+                    line = null;
+                }
+                lines.Add((c, text, line));
+            }
+        }
+
+        double Score(ReadingCosts costs, out double[] perCondition)
+        {
+            var exact = new int[spacings.Length];
+            var total = new int[spacings.Length];
+            foreach (var (c, text, line) in lines)
+            {
+                total[c]++;
+                if (line is not null && Read(line, costs) == text)
+                {
+                    exact[c]++;
+                }
+            }
+            perCondition = exact.Select((e, c) => (double)e / total[c]).ToArray();
+            return perCondition.Average();
+        }
+
+        var grid =
+            from cut in Cuts
+            from wideCut in WideCuts
+            from joinCost in Joins
+            from widthCost in WidthCosts
+            from wideDigit in WideDigits
+            from heightCost in HeightCosts
+            from shortDigit in ShortDigits
+            from digitCost in DigitCosts
+            select new ReadingCosts { DigitCost = digitCost, CutCost = cut, WideCutCost = wideCut, JoinCost = joinCost, WidthCost = widthCost, WideDigit = wideDigit, HeightCost = heightCost, ShortDigit = shortDigit };
+        var ranked = grid.Select(costs => (Costs: costs, Mean: Score(costs, out var per), Per: per)).OrderByDescending(r => r.Mean).ToList();
+        Console.WriteLine($"read-tune: {perCondition} numbers of MNIST training digits per condition ({string.Join(", ", spacings)}), {ranked.Count} cost combinations");
+        Describe("default", ReadingCosts.Default);
+        var reachable = new double[spacings.Length];
+        foreach (var (c, text, line) in lines)
+        {
+            reachable[c] += line is not null && Reachable(line, text) ? 1.0 / perCondition : 0;
+        }
+        Console.WriteLine($"the true number is a path of candidates read as it (an upper bound for the costs): [{string.Join(" ", reachable.Select(r => $"{r:P0}"))}]");
+        foreach (var (costs, _, _) in ranked.Take(10))
+        {
+            Describe("", costs);
+        }
+
+        void Describe(string label, ReadingCosts costs)
+        {
+            double mean = Score(costs, out var per);
+            Console.WriteLine($"{mean,7:P1}  [{string.Join(" ", per.Select(p => $"{p:P0}"))}]  cut {costs.CutCost} wideCut {costs.WideCutCost} join {costs.JoinCost} width {costs.WidthCost}@{costs.WideDigit} height {costs.HeightCost}@{costs.ShortDigit} digit {costs.DigitCost} {label}");
+        }
+    }
+
+    /// <summary>Whether some left-to-right path of candidates (stray marks may be skipped) reads exactly <paramref name="text"/>.</summary>
+    private static bool Reachable(LineCandidates line, string text)
+    {
+        int pieces = line.Pieces.Count;
+        var can = new bool[pieces + 1, text.Length + 1];
+        can[0, 0] = true;
+        for (int at = 1; at <= pieces; at++)
+        {
+            for (int k = 0; k <= text.Length; k++)
+            {
+                can[at, k] |= can[at - 1, k] && !line.Pieces[at - 1].CutInside;
+            }
+            foreach (var candidate in line.Candidates.Where(c => c.To == at))
+            {
+                for (int k = 1; k <= text.Length; k++)
+                {
+                    can[at, k] |= can[candidate.From, k - 1] && text[k - 1] - '0' == candidate.Digit;
+                }
+            }
+        }
+        return can[pieces, text.Length];
+    }
+
+    private static string Read(LineCandidates line, ReadingCosts costs)
+    {
+        try
+        {
+            return DigitReader.Decode(line, costs, "tune").Text;
+        }
+        catch (DigitImageException)
+        {
+            return "";
+        }
+    }
+}
