@@ -62,7 +62,7 @@ public sealed class OnnxDigitClassifierTests(MnistFixture mnist, ITestOutputHelp
             var viaOnnx = onnx.Predict(sample.Encoded);
             var viaTorch = torchClassifier.Predict(sample.Encoded);
             Assert.Equal(viaTorch.Digit, viaOnnx.Digit);
-            Assert.Equal(viaTorch.Confidence, viaOnnx.Confidence, 4);
+            Assert.Equal(viaTorch.Confidence, viaOnnx.Confidence, 1e-4f); // a tolerance: rounding both to 4 places can split 0.91955 apart
             Assert.NotNull(viaOnnx.Input);
         }
     }
