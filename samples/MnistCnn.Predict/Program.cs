@@ -1,14 +1,16 @@
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
 using MnistCnn.Samples;
 
-// Recognises the digit in each image: one line per image on stdout, "<path>\t<digit>\t<confidence>".
-// Diagnostics go to stderr; a bad image is reported there and the rest still run; exit code 1 if any failed.
-const string usage = "usage: MnistCnn.Predict [--model FILE] [--save-preprocessed DIR] IMAGE...";
+// Recognises the digit in each image, or with --read the whole number: one line per image on stdout,
+// "<path>\t<digit or number>\t<confidence>". Diagnostics go to stderr; a bad image is reported there and the rest
+// still run; exit code 1 if any failed.
+const string usage = "usage: MnistCnn.Predict [--model FILE] [--read] [--save-preprocessed DIR] IMAGE...";
 
 return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 {
-    var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help" });
+    var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help", "--read" });
     if (options.Has("--help"))
     {
         Console.WriteLine(usage);
@@ -32,13 +34,18 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
         string weights => DigitClassifier.FromFile(weights),
     };
 
+    if (options.Has("--read"))
+    {
+        return ReadNumbers(new DigitReader(classifier), options.Positional, saveDir);
+    }
+
     // Preprocess every image (a failure is reported and skipped), then classify them all in batched forward passes.
     var paths = new List<string>();
     var digits = new List<PreprocessedDigit>();
     bool anyFailed = false;
     foreach (string path in options.Positional)
     {
-        try
+        anyFailed |= !Reported(path, () =>
         {
             var digit = classifier.Preprocessor.ProcessFile(path);
             if (saveDir is not null)
@@ -47,17 +54,7 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
             }
             paths.Add(path);
             digits.Add(digit);
-        }
-        catch (DigitImageException ex)
-        {
-            Console.Error.WriteLine(ex.Message);
-            anyFailed = true;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine($"{path}: {ex.Message}");
-            anyFailed = true;
-        }
+        });
     }
 
     var predictions = classifier.PredictBatch(digits);
@@ -67,3 +64,44 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
     }
     return anyFailed ? 1 : 0;
 });
+
+// Reads the number in each image; each digit's 28 x 28 crop is saved as <name>.<position>.28x28.png when asked.
+static int ReadNumbers(DigitReader reader, IReadOnlyList<string> paths, string? saveDir)
+{
+    bool anyFailed = false;
+    foreach (string path in paths)
+    {
+        anyFailed |= !Reported(path, () =>
+        {
+            var reading = reader.Read(path);
+            if (saveDir is not null)
+            {
+                for (int k = 0; k < reading.Digits.Count; k++)
+                {
+                    reading.Digits[k].Input.SaveAsPng(Path.Combine(saveDir, $"{Path.GetFileNameWithoutExtension(path)}.{k + 1}.28x28.png"));
+                }
+            }
+            Console.WriteLine($"{path}\t{reading.Text}\t{reading.Confidence:0.0000}");
+        });
+    }
+    return anyFailed ? 1 : 0;
+}
+
+// Runs one image's work; a bad or unreadable image is reported on stderr (false) and the caller goes on to the next.
+static bool Reported(string path, Action work)
+{
+    try
+    {
+        work();
+        return true;
+    }
+    catch (DigitImageException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+    }
+    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    {
+        Console.Error.WriteLine($"{path}: {ex.Message}");
+    }
+    return false;
+}

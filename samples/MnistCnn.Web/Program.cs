@@ -2,9 +2,11 @@ using Microsoft.AspNetCore.Http.Features;
 using MnistCnn.Core.Hosting;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
 using SixLabors.ImageSharp;
 
-// Draw-a-digit page, a JSON prediction API and /health over IDigitClassifier, registered with AddDigitClassifier.
+// Draw-a-digit (or a number) page, JSON APIs for one digit (/api/predict) and a whole number (/api/read), and /health,
+// over the IDigitClassifier and DigitReader that AddDigitClassifier registers.
 // --backend onnx (the default: ONNX Runtime, no libtorch) or torch; --model FILE (ONNX for onnx; TorchSharp weights
 // or a .pth for torch); listens on http://127.0.0.1:5000 unless --urls says otherwise.
 const long MaxUploadBytes = 5 << 20;
@@ -40,14 +42,8 @@ app.UseStaticFiles();
 app.MapHealthChecks("/health");
 
 app.MapPost("/api/predict", async (HttpRequest request, IDigitClassifier classifier, CancellationToken cancellationToken) =>
-{
-    try
+    await AnswerAsync(request, "one digit", async upload =>
     {
-        var upload = await OpenUploadAsync(request, cancellationToken);
-        if (upload is null)
-        {
-            return Problem("Empty upload", "Send a PNG or JPEG image of one digit, as the request body or as a form file named 'image'.");
-        }
         var prediction = await classifier.PredictAsync(upload, cancellationToken);
         using var seen = prediction.Input!.ToImage();
         return Results.Json(new
@@ -57,6 +53,40 @@ app.MapPost("/api/predict", async (HttpRequest request, IDigitClassifier classif
             probabilities = prediction.Probabilities,
             seen = seen.ToBase64String(SixLabors.ImageSharp.Formats.Png.PngFormat.Instance), // a data: URI
         });
+    }, cancellationToken)).DisableAntiforgery();
+
+app.MapPost("/api/read", async (HttpRequest request, DigitReader reader, CancellationToken cancellationToken) =>
+    await AnswerAsync(request, "one line of digits", async upload =>
+    {
+        var reading = await reader.ReadAsync(upload, cancellationToken);
+        return Results.Json(new
+        {
+            number = reading.Text,
+            confidence = reading.Confidence,
+            digits = reading.Digits.Select(d => new
+            {
+                digit = d.Digit,
+                confidence = d.Confidence,
+                box = new { x = d.Bounds.X, y = d.Bounds.Y, width = d.Bounds.Width, height = d.Bounds.Height },
+            }),
+        });
+    }, cancellationToken)).DisableAntiforgery();
+
+await app.RunAsync();
+
+static IResult Problem(string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest);
+
+// An upload's answer, or a 400 problem that says what was wrong with it.
+static async Task<IResult> AnswerAsync(HttpRequest request, string what, Func<Stream, Task<IResult>> answer, CancellationToken cancellationToken)
+{
+    try
+    {
+        var upload = await OpenUploadAsync(request, cancellationToken);
+        if (upload is null)
+        {
+            return Problem("Empty upload", $"Send a PNG or JPEG image of {what}, as the request body or as a form file named 'image'.");
+        }
+        return await answer(upload);
     }
     catch (DigitImageException ex)
     {
@@ -71,11 +101,7 @@ app.MapPost("/api/predict", async (HttpRequest request, IDigitClassifier classif
     {
         return Problem("Unreadable upload", $"The request body could not be read ({ex.Message}). Send one PNG or JPEG under {MaxUploadBytes >> 20} MB.");
     }
-}).DisableAntiforgery();
-
-await app.RunAsync();
-
-static IResult Problem(string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: StatusCodes.Status400BadRequest);
+}
 
 // The form file named "image" (or the first one), else the request body itself; null when the form holds no file.
 static async Task<Stream?> OpenUploadAsync(HttpRequest request, CancellationToken cancellationToken)

@@ -96,4 +96,23 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
         Assert.Contains("missing.png", stderr);
         Assert.Equal(paths.Count, Directory.GetFiles(_dir.File("seen"), "*.28x28.png").Length);
     }
+
+    [Fact]
+    public void Predict_read_prints_one_number_per_image_and_saves_each_digit()
+    {
+        string number = _dir.File("number.png"), other = _dir.File("other.png");
+        File.WriteAllBytes(number, PredictApi.NumberPng(3, 0, 8).Png);
+        File.WriteAllBytes(other, PredictApi.NumberPng(5, 1).Png);
+        File.WriteAllBytes(_dir.File("blank.png"), PredictApi.BlankPng());
+
+        var (exit, stdout, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Predict"), _dir.Path,
+            "--read", number, _dir.File("blank.png"), other, "--save-preprocessed", _dir.File("digits"));
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(1, exit);
+        Assert.Equal([$"{number}\t308", $"{other}\t51"], stdout.TrimEnd().Split('\n').Select(line => line[..line.LastIndexOf('\t')]));
+        Assert.All(stdout.TrimEnd().Split('\n'), line => Assert.Matches(@"\t[01]\.\d{4}$", line));
+        Assert.Contains("blank.png", stderr);
+        Assert.Equal(["number.1.28x28.png", "number.2.28x28.png", "number.3.28x28.png", "other.1.28x28.png", "other.2.28x28.png"],
+            Directory.GetFiles(_dir.File("digits")).Select(Path.GetFileName).Order());
+    }
 }

@@ -35,13 +35,39 @@ public sealed class WebApiTests(WebSample web, ITestOutputHelper output) : IClas
         Assert.Equal(8, body.GetProperty("digit").GetInt32());
     }
 
+    [Fact]
+    public async Task A_number_is_read_with_each_digit_its_confidence_and_its_box()
+    {
+        var (png, starts) = PredictApi.NumberPng(4, 2, 1, 7);
+        var (status, body, type) = await PredictApi.Post(web, Body(png, "image/png"), "api/read");
+        output.WriteLine(body.ToString());
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("application/json", type);
+        Assert.Equal("4217", body.GetProperty("number").GetString());
+        Assert.InRange(body.GetProperty("confidence").GetSingle(), 0f, 1f);
+        var digits = body.GetProperty("digits").EnumerateArray().ToList();
+        Assert.Equal([4, 2, 1, 7], digits.Select(d => d.GetProperty("digit").GetInt32()));
+        for (int k = 0; k < digits.Count; k++)
+        {
+            Assert.InRange(digits[k].GetProperty("confidence").GetSingle(), 0f, 1f);
+            var box = digits[k].GetProperty("box");
+            int x = box.GetProperty("x").GetInt32(), width = box.GetProperty("width").GetInt32();
+            Assert.True(box.GetProperty("height").GetInt32() > 0 && width > 0);
+            Assert.InRange(x + (width / 2), starts[k], k + 1 < starts.Length ? starts[k + 1] : int.MaxValue);
+        }
+    }
+
     [Theory]
-    [InlineData("empty")]
-    [InlineData("text")]
-    [InlineData("oversized")]
-    [InlineData("way-oversized")]
-    [InlineData("blank")]
-    public async Task Bad_uploads_get_a_400_problem_never_a_500(string kind)
+    [InlineData("empty", "api/predict")]
+    [InlineData("text", "api/predict")]
+    [InlineData("oversized", "api/predict")]
+    [InlineData("way-oversized", "api/predict")]
+    [InlineData("blank", "api/predict")]
+    [InlineData("empty", "api/read")]
+    [InlineData("text", "api/read")]
+    [InlineData("oversized", "api/read")]
+    [InlineData("blank", "api/read")]
+    public async Task Bad_uploads_get_a_400_problem_never_a_500(string kind, string path)
     {
         byte[] bytes = kind switch
         {
@@ -51,7 +77,7 @@ public sealed class WebApiTests(WebSample web, ITestOutputHelper output) : IClas
             "way-oversized" => new byte[12 << 20],
             _ => PredictApi.BlankPng(),
         };
-        var (status, body, type) = await Post(Body(bytes, "image/png"));
+        var (status, body, type) = await PredictApi.Post(web, Body(bytes, "image/png"), path);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("application/problem+json", type);
         Assert.False(string.IsNullOrEmpty(body.GetProperty("detail").GetString()));

@@ -25,7 +25,12 @@ public sealed class WebPageTests(WebSample web, ITestOutputHelper output) : ICla
     private static async Task DrawAsync(IPage page, int digit)
     {
         var box = (await page.Locator("#pad").BoundingBoxAsync())!;
-        double size = box.Width * 0.62, left = box.X + (box.Width * 0.24), top = box.Y + (box.Height * 0.19);
+        await StrokeAsync(page, digit, box.X + (box.Width * 0.24), box.Y + (box.Height * 0.19), box.Width * 0.62);
+    }
+
+    /// <summary>Draws <paramref name="digit"/>'s strokes with the mouse in a square of <paramref name="size"/> at (<paramref name="left"/>, <paramref name="top"/>).</summary>
+    private static async Task StrokeAsync(IPage page, int digit, double left, double top, double size)
+    {
         foreach (var stroke in RealWorldDigits.StrokesOf(digit))
         {
             var points = stroke.Select(p => (X: left + (p.X * size * 0.7), Y: top + (p.Y * size))).ToArray();
@@ -63,6 +68,32 @@ public sealed class WebPageTests(WebSample web, ITestOutputHelper output) : ICla
             Assert.Equal(digit.ToString(System.Globalization.CultureInfo.InvariantCulture), shown);
         }
         output.WriteLine(string.Join("\n", seen));
+    }
+
+    [Fact]
+    public async Task A_person_writes_a_number_and_the_page_shows_it_with_a_box_per_digit()
+    {
+        Directory.CreateDirectory(Screenshots);
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 900, Height = 700 } });
+        await page.GotoAsync(web.BaseUri.ToString());
+        await page.ClickAsync("#mode-number");
+        await Assertions.Expect(page.Locator("#line")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#pad")).ToBeHiddenAsync();
+
+        // "42" written with the mouse across the wide pad, each digit about two thirds of its height.
+        var box = (await page.Locator("#line").BoundingBoxAsync())!;
+        double size = box.Height * 0.62, top = box.Y + (box.Height * 0.19);
+        await StrokeAsync(page, 4, box.X + (box.Width * 0.25), top, size);
+        await StrokeAsync(page, 2, box.X + (box.Width * 0.25) + (size * 0.9), top, size);
+        await page.WaitForFunctionAsync("() => document.body.dataset.shown === document.body.dataset.drawn");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "written-42.png") });
+
+        string number = await page.Locator("#number").InnerTextAsync();
+        output.WriteLine($"wrote 42, page shows {number} ({await page.Locator("#number-confidence").InnerTextAsync()}); digits: {await page.Locator("#found").InnerTextAsync()}");
+        Assert.Equal("42", number);
+        await Assertions.Expect(page.Locator("#found li")).ToHaveCountAsync(2);
     }
 
     [Fact]
