@@ -37,39 +37,43 @@ public sealed class ConcurrencyAndMemoryTests(MnistFixture mnist, ITestOutputHel
         using var classifier = DigitClassifier.LoadPretrained();
         var inputs = Enumerable.Range(0, 64).Select(i => mnist.Test.GetNormalizedPixels(i)).ToArray();
         var expected = inputs.Select(x => classifier.Predict(x).Probabilities.ToArray()).ToArray();
-        for (int i = 0; i < 2000; i++)
-        {
-            classifier.Predict(inputs[i % inputs.Length]);
-        }
-
-        long before = SettledResidentBytes();
-        var watch = System.Diagnostics.Stopwatch.StartNew();
         var failures = new ConcurrentQueue<string>();
-        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        void OnEightThreads(int callsEach)
         {
-            try
+            var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
             {
-                for (int k = 0; k < 10_000; k++)
+                try
                 {
-                    int i = ((t * 13) + k) % inputs.Length;
-                    if (!classifier.Predict(inputs[i]).Probabilities.SequenceEqual(expected[i]))
+                    for (int k = 0; k < callsEach; k++)
                     {
-                        failures.Enqueue($"thread {t} call {k}: input {i} differs");
+                        int i = ((t * 13) + k) % inputs.Length;
+                        if (!classifier.Predict(inputs[i]).Probabilities.SequenceEqual(expected[i]))
+                        {
+                            failures.Enqueue($"thread {t} call {k}: input {i} differs");
+                        }
                     }
                 }
-            }
-            catch (Exception ex)
-            {
-                failures.Enqueue($"thread {t}: {ex}");
-            }
-        })).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+                catch (Exception ex)
+                {
+                    failures.Enqueue($"thread {t}: {ex}");
+                }
+            })).ToList();
+            threads.ForEach(t => t.Start());
+            threads.ForEach(t => t.Join());
+        }
+
+        // The first round on eight threads grows the native allocator's per-thread arenas and libtorch's caches once
+        // (about 106 MB here, 2026-12-01); a leak grows again when the same calls are repeated (the second round: 5-7 MB).
+        long start = SettledResidentBytes();
+        OnEightThreads(5_000);
+        long before = SettledResidentBytes();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        OnEightThreads(5_000);
         long after = SettledResidentBytes();
 
-        output.WriteLine($"80,000 predictions on 8 threads in {watch.Elapsed.TotalSeconds:F1} s; resident {before / 1e6:F0} MB -> {after / 1e6:F0} MB ({(after - before) / 1e6:+0;-0} MB)");
+        output.WriteLine($"2 x 40,000 predictions on 8 threads; the second in {watch.Elapsed.TotalSeconds:F1} s; resident {start / 1e6:F0} MB -> {before / 1e6:F0} MB ({(before - start) / 1e6:+0;-0} MB) -> {after / 1e6:F0} MB ({(after - before) / 1e6:+0;-0} MB)");
         Assert.Empty(failures);
-        Assert.True(after - before < 50_000_000, $"resident memory grew by {(after - before) / 1e6:F0} MB");
+        Assert.True(after - before < 20_000_000, $"resident memory grew by {(after - before) / 1e6:F0} MB in the second round");
     }
 
     private sealed class ResidentPerEpoch : IEpochCallback
