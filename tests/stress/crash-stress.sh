@@ -4,7 +4,7 @@
 #
 # usage: tests/stress/crash-stress.sh train   RUNS [--parallel K] [--epochs E] [--train-limit N] [--download]
 #        tests/stress/crash-stress.sh predict RUNS [--parallel K] [--backend torch|onnx]
-#        tests/stress/crash-stress.sh web     REQUESTS [--backend torch|onnx] [--concurrency C]
+#        tests/stress/crash-stress.sh web     REQUESTS [--backend torch|onnx] [--concurrency C] [--endpoint /api/predict|/api/read]
 #
 # Every process runs with DOTNET_GCgen0size=0x20000 (a tiny gen0: collections and finalizers all the time),
 # DOTNET_EnableCrashReport=1 (a crash writes <dump>.crashreport.json with every thread's frames) and MALLOC_PERTURB_
@@ -17,7 +17,7 @@ root=$(cd "$here/../.." && pwd)
 mode=${1:?usage: crash-stress.sh train|predict|web COUNT [options]}
 count=${2:?usage: crash-stress.sh train|predict|web COUNT [options]}
 shift 2
-parallel=1 epochs=1 train_limit=60000 download=0 backend=torch concurrency=8
+parallel=1 epochs=1 train_limit=60000 download=0 backend=torch concurrency=8 endpoint=/api/predict
 while [ $# -gt 0 ]; do
   case "$1" in
     --parallel) parallel=$2; shift 2 ;;
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
     --download) download=1; shift ;;
     --backend) backend=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
+    --endpoint) endpoint=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -103,14 +104,14 @@ case "$mode" in
     web=$!
     servers+=($web)
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.3; done
-    python3 "$here/upload_client.py" "http://127.0.0.1:$port" "$count" "$concurrency" /api/predict "$work"/images/*.bmp
+    python3 "$here/upload_client.py" "http://127.0.0.1:$port" "$count" "$concurrency" "$endpoint" "$work"/images/*.bmp
     client=$?
     kill -TERM "$web"; wait "$web"; rc=$?
     runs=1
     if [ "$rc" -ge 128 ] && [ "$rc" -ne 143 ]; then crashes=1; echo "web: CRASH, exit $rc"; tail -n 5 "$work/web.log"
     elif [ "$client" -ne 0 ]; then failures=1; echo "web ($backend): 5xx answers or connection errors"
     else ok=1; fi
-    echo "web ($backend backend, $concurrency at a time): server exit $rc after SIGTERM"
+    echo "web ($backend backend, $endpoint, $concurrency at a time): server exit $rc after SIGTERM"
     ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
