@@ -166,24 +166,38 @@ public sealed class DigitImagePreprocessor
     internal static PreprocessedDigit Normalize(GrayImage crop) =>
         new(MassCentring.Centre(BicubicResampler.ScaleToBox(StrokeWidth.ThickenThin(crop), Box)));
 
-    /// <summary>The whole image after the image-level stages, for a reader of several digits.</summary>
+    /// <summary>
+    /// The whole image after the image-level stages, for a reader of several digits. Its pixels are rented from the
+    /// shared pool (a fresh buffer of a large image costs a page fault per 4 KB): return them with <see cref="ReturnInk"/>.
+    /// </summary>
     internal static GrayImage InkOf(Image image, string source)
     {
         var rgba = image as Image<Rgba32> ?? image.CloneAs<Rgba32>();
+        float[]? gray = null;
         try
         {
-            var gray = new float[rgba.Width * rgba.Height];
-            WriteInk(rgba, gray, source);
-            return new GrayImage(gray, rgba.Width, rgba.Height);
+            int count = rgba.Width * rgba.Height;
+            gray = ArrayPool<float>.Shared.Rent(count);
+            WriteInk(rgba, gray.AsSpan(0, count), source);
+            var ink = new GrayImage(gray, rgba.Width, rgba.Height);
+            gray = null;
+            return ink;
         }
         finally
         {
+            if (gray is not null)
+            {
+                ArrayPool<float>.Shared.Return(gray);
+            }
             if (!ReferenceEquals(rgba, image))
             {
                 rgba.Dispose();
             }
         }
     }
+
+    /// <summary>Gives the pixels of an <see cref="InkOf(Image, string)"/> result back to the pool.</summary>
+    internal static void ReturnInk(GrayImage ink) => ArrayPool<float>.Shared.Return(ink.Pixels);
 
     /// <summary>Decodes under this preprocessor's limits and runs the image-level stages.</summary>
     internal GrayImage InkOf(byte[] encoded, string source)

@@ -86,7 +86,17 @@ public sealed class DigitReader
         return Read(Classifier.Preprocessor.InkOf(encoded, "stream"), "stream");
     }
 
-    private NumberReading Read(GrayImage ink, string source) => Decode(Analyse(ink, source), Costs, source);
+    private NumberReading Read(GrayImage ink, string source)
+    {
+        try
+        {
+            return Decode(Analyse(ink, source), Costs, source);
+        }
+        finally
+        {
+            DigitImagePreprocessor.ReturnInk(ink);
+        }
+    }
 
     /// <summary>
     /// Segments the line into pieces and classifies every plausible digit (1 to <see cref="MaxPiecesPerDigit"/>
@@ -94,7 +104,7 @@ public sealed class DigitReader
     /// </summary>
     internal LineCandidates Analyse(GrayImage ink, string source)
     {
-        var components = InkComponents.Find(ink, MaxComponents, source);
+        using var components = InkComponents.Find(ink, MaxComponents, source);
         var (pieces, lineHeight) = LineSegmenter.Split(components);
         if (pieces.Count == 0)
         {

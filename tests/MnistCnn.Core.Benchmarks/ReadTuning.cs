@@ -36,14 +36,22 @@ internal static class ReadTuning
             {
                 var indexes = Enumerable.Range(0, 1 + (n % 10)).Select(_ => random.Next(train.Count)).ToList();
                 var (encoded, text) = ComposedNumbers.Encode(train, indexes, spacings[c], (CaptureStyle)(n % 3), random);
-                LineCandidates? line;
+                LineCandidates? line = null;
                 try
                 {
-                    line = reader.Analyse(classifier.Preprocessor.InkOf(encoded, "tune"), "tune");
+                    var ink = classifier.Preprocessor.InkOf(encoded, "tune");
+                    try
+                    {
+                        line = reader.Analyse(ink, "tune");
+                    }
+                    finally
+                    {
+                        DigitImagePreprocessor.ReturnInk(ink);
+                    }
                 }
                 catch (DigitImageException)
                 {
-                    line = null;
+                    // An image the reader refuses counts as misread.
                 }
                 lines.Add((c, text, line));
             }

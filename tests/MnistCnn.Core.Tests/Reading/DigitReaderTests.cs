@@ -24,8 +24,13 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     private int[] FirstOf(int from, params int[] digits) =>
         digits.Select(d => Enumerable.Range(from, mnist.Test.Count - from).First(i => mnist.Test.GetLabel(i) == d)).ToArray();
 
-    private static int ComponentsOf(Image<L8> image) =>
-        InkComponents.Find(DigitImagePreprocessor.InkOf(image, "test"), 500, "test").All.Count(c => c.Area > 20);
+    private static int ComponentsOf(Image<L8> image)
+    {
+        var ink = DigitImagePreprocessor.InkOf(image, "test");
+        using var components = InkComponents.Find(ink, 500, "test");
+        DigitImagePreprocessor.ReturnInk(ink);
+        return components.All.Count(c => c.Area > 20);
+    }
 
     private double Accuracy(Spacing spacing, int numbers, int seed)
     {
