@@ -118,9 +118,8 @@ internal static class ReadHarness
         }
         string read = reader.Read(number).Text;
         int digit = classifier.Predict(sameSize).Digit;
-        double predictSame = Median(() => classifier.Predict(sameSize), 300);
-        double predictCropped = Median(() => classifier.Predict(cropped), 300);
-        double readMs = Median(() => reader.Read(number), 300);
+        // Interleaved, after two seconds of warm-up (tiered compilation settles), so that the three see the same machine.
+        var (readMs, predictSame, predictCropped) = InterleavedMedians(() => reader.Read(number), () => classifier.Predict(sameSize), () => classifier.Predict(cropped), 300);
         var watch = Stopwatch.StartNew();
         int reads = 0;
         while (watch.Elapsed.TotalSeconds < 3)
@@ -140,21 +139,35 @@ internal static class ReadHarness
         return stream.ToArray();
     }
 
-    private static double Median(Action action, int runs)
+    private static (double, double, double) InterleavedMedians(Action first, Action second, Action third, int runs)
     {
-        for (int i = 0; i < runs / 3; i++)
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed.TotalSeconds < 2)
         {
-            action(); // warm-up: tiered compilation settles before timing
+            first();
+            second();
+            third();
         }
-        var times = new double[runs];
+        var times = new double[3][];
+        for (int k = 0; k < 3; k++)
+        {
+            times[k] = new double[runs];
+        }
+        Action[] actions = [first, second, third];
         for (int i = 0; i < runs; i++)
         {
-            long start = Stopwatch.GetTimestamp();
-            action();
-            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            for (int k = 0; k < 3; k++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                actions[k]();
+                times[k][i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
         }
-        Array.Sort(times);
-        return times[runs / 2];
+        foreach (var t in times)
+        {
+            Array.Sort(t);
+        }
+        return (times[0][runs / 2], times[1][runs / 2], times[2][runs / 2]);
     }
 
     private static string ReadOrEmpty(DigitReader reader, byte[] encoded)
