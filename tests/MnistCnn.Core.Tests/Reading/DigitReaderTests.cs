@@ -182,6 +182,44 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Readers_on_eight_threads_give_the_sequential_readings()
+    {
+        // The line buffers are pooled and the classifier shared: concurrent reads must not see each other's pixels.
+        var random = new Random(8);
+        var images = Enumerable.Range(0, 8).Select(n => Png(ComposedNumbers.Compose(mnist.Test, Enumerable.Range(0, 2 + n).Select(_ => random.Next(mnist.Test.Count)).ToList(), (Spacing)(n % 3), random).Image)).ToList();
+        using var onnx = OnnxDigitClassifier.LoadPretrained();
+        var reader = new DigitReader(onnx);
+        var expected = images.Select(png => reader.Read(png).ToString()).ToList();
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+        {
+            for (int k = 0; k < 100; k++)
+            {
+                int i = (t + k) % images.Count;
+                string read = reader.Read(images[i]).ToString();
+                if (read != expected[i])
+                {
+                    failures.Enqueue($"thread {t} read {k}: {read}, sequentially {expected[i]}");
+                }
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        output.WriteLine($"800 reads on 8 threads of: {string.Join(", ", expected)}");
+        Assert.Empty(failures);
+
+        static byte[] Png(Image<L8> image)
+        {
+            using (image)
+            using (var stream = new MemoryStream())
+            {
+                image.SaveAsPng(stream);
+                return stream.ToArray();
+            }
+        }
+    }
+
+    [Fact]
     public void A_blank_image_is_no_digit_and_a_field_of_dots_is_refused_in_bounded_time()
     {
         using var blank = new Image<L8>(300, 80, new L8(255));
