@@ -7,8 +7,8 @@ namespace MnistCnn.Core.Reading;
 /// <summary>
 /// Reads a whole number, one line of 1 to <see cref="MaxDigits"/> digits, with any <see cref="IDigitClassifier"/>. The
 /// image goes through the classifier's preprocessing once; its ink is split into more pieces than there are digits
-/// (<c>src/Reading/README.md</c>), every plausible way of putting neighbouring pieces together is classified in
-/// batched passes, and the reading is the left-to-right path of pieces that the classifier is surest of. Thread-safe
+/// (<c>src/Reading/README.md</c>), every plausible way of putting neighbouring pieces together is classified in one
+/// batched pass, and the reading is the left-to-right path of pieces that the classifier is surest of. Thread-safe
 /// when the classifier is.
 /// </summary>
 public sealed class DigitReader
@@ -27,18 +27,10 @@ public sealed class DigitReader
 
     /// <summary>Creates a reader that recognises each digit with <paramref name="classifier"/> (which it does not dispose).</summary>
     public DigitReader(IDigitClassifier classifier)
-        : this(classifier, ReadingCosts.Default)
-    {
-    }
-
-    internal DigitReader(IDigitClassifier classifier, ReadingCosts costs)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         Classifier = classifier;
-        Costs = costs;
     }
-
-    internal ReadingCosts Costs { get; }
 
     /// <summary>The classifier that recognises each digit.</summary>
     public IDigitClassifier Classifier { get; }
@@ -90,7 +82,7 @@ public sealed class DigitReader
     {
         try
         {
-            return Decode(Analyse(ink, source), Costs, source);
+            return Decode(Analyse(ink, source), ReadingCosts.Default, source);
         }
         finally
         {

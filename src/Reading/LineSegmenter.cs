@@ -22,6 +22,9 @@ internal static class LineSegmenter
     /// <summary>A handwritten digit's usual width, in line heights, for guessing how many digits a touching group holds.</summary>
     private const double TypicalDigitWidth = 0.55;
 
+    /// <summary>A group gets at most one candidate cut per this many line heights of its width.</summary>
+    private const double MinCutSpacing = 0.2;
+
     /// <summary>A cut goes only where the column ink falls below this share of the group's mean: where strokes barely touch.</summary>
     private const double Valley = 0.6;
 
@@ -121,9 +124,9 @@ internal static class LineSegmenter
                 minima.Add(j * width / parts);
             }
         }
-        // About one cut per quarter line height of width at most: enough for touching digits, few enough that every
-        // digit stays within a few pieces. Valleys first, then the even divisions.
-        int maxCuts = Math.Max(1, (int)(width / (0.2 * lineHeight)));
+        // One cut per fifth of a line height of width at most: enough for touching digits, few enough that every digit
+        // stays within the reader's five pieces. Valleys first, then the even divisions, each by its ink.
+        int maxCuts = Math.Max(1, (int)(width / (MinCutSpacing * lineHeight)));
         var chosen = new List<int>();
         foreach (int i in minima.OrderBy(i => Smoothed(profile, i) <= valley ? 0 : 1).ThenBy(i => Smoothed(profile, i)))
         {
