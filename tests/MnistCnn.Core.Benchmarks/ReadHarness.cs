@@ -46,9 +46,16 @@ internal static class ReadHarness
             conditions.Add((spacing.ToString().ToLowerInvariant(), (random, length, style) =>
                 ComposedNumbers.Encode(test, Enumerable.Range(0, length).Select(_ => random.Next(test.Count)).ToList(), spacing, style, random)));
         }
+        string font = "";
         if (fonts.Count > 0)
         {
-            conditions.Add(("fonts", (random, length, style) => FontNumber(fonts[random.Next(fonts.Count)], length, style, random)));
+            conditions.Add(("fonts", (random, length, style) =>
+            {
+                string file = fonts[random.Next(fonts.Count)];
+                font = Path.GetFileNameWithoutExtension(file);
+                return FontNumber(file, length, style, random);
+            }
+            ));
         }
 
         string scratch = Directory.CreateTempSubdirectory("mnistcnn-read-").FullName;
@@ -61,6 +68,7 @@ internal static class ReadHarness
                 var random = new Random(1000 + c);
                 var ours = new Tally();
                 var theirs = new Tally();
+                var byFont = new SortedDictionary<string, Tally>(StringComparer.Ordinal);
                 for (int n = 0; n < perCondition; n++)
                 {
                     int length = 1 + (n % 10);
@@ -68,10 +76,14 @@ internal static class ReadHarness
                     var (encoded, text) = make(random, length, style);
                     string read = ReadOrEmpty(reader, encoded);
                     ours.Add(text, read);
+                    if (name == "fonts")
+                    {
+                        (byFont.TryGetValue(font, out var tally) ? tally : byFont[font] = new Tally()).Add(text, read);
+                    }
                     if (!ours.LastExact && saveFailures is not null)
                     {
                         Directory.CreateDirectory(saveFailures);
-                        File.WriteAllBytes(Path.Combine(saveFailures, $"{name}-{n:D3}-{text}-read-{(read.Length == 0 ? "none" : read)}.{(style == CaptureStyle.Photo ? "jpg" : "png")}"), encoded);
+                        File.WriteAllBytes(Path.Combine(saveFailures, $"{name}{(name == "fonts" ? "-" + font : "")}-{n:D3}-{text}-read-{(read.Length == 0 ? "none" : read)}.{(style == CaptureStyle.Photo ? "jpg" : "png")}"), encoded);
                     }
                     if (haveTesseract)
                     {
@@ -81,6 +93,10 @@ internal static class ReadHarness
                 Console.WriteLine($"{name,-10} {ours.Exact,8:P1} {ours.ExactMid,8:P1} {ours.DigitErrors,9:P1} " +
                     (haveTesseract ? $"{theirs.Exact,9:P1} {theirs.ExactMid,8:P1} {theirs.DigitErrors,9:P1}" : $"{"-",9} {"-",8} {"-",9}") +
                     "   " + string.Join(" ", Enumerable.Range(1, 10).Select(l => $"{l}:{ours.ByLength(l):P0}" + (haveTesseract ? $"/{theirs.ByLength(l):P0}" : ""))));
+                if (byFont.Count > 0)
+                {
+                    Console.WriteLine($"{"",-10} by font (reader): {string.Join(", ", byFont.Select(f => $"{f.Key} {f.Value.Exact:P0} of {f.Value.Count}"))}");
+                }
             }
         }
         finally
@@ -234,6 +250,8 @@ internal static class ReadHarness
         private readonly List<(string Text, bool Exact, int Errors)> _results = [];
 
         public bool LastExact => _results[^1].Exact;
+
+        public int Count => _results.Count;
 
         public double Exact => _results.Count(r => r.Exact) / (double)_results.Count;
 
