@@ -24,12 +24,12 @@ internal static class TrainingCrops
     public static (byte[] Pixels, byte[] Labels) Generate(MnistDataset source, int count, int seed)
     {
         var random = new Random(seed);
-        var images = source.Images.bytes.ToArray();
+        var images = source.Images.bytes;
         var labels = source.GetLabels();
         var digits = new (byte[] Pixels, int Width, int Height)[source.Count];
         for (int i = 0; i < digits.Length; i++)
         {
-            digits[i] = CropToInk(images.AsSpan(i * MnistFormat.PixelsPerImage, MnistFormat.PixelsPerImage));
+            digits[i] = CropToInk(images.Slice(i * MnistFormat.PixelsPerImage, MnistFormat.PixelsPerImage));
         }
 
         var pixels = new byte[(long)count * MnistFormat.PixelsPerImage];
@@ -99,46 +99,41 @@ internal static class TrainingCrops
         cut0 = Math.Clamp(cut0, 0, width - 2);
         cut1 = Math.Clamp(cut1, cut0 + 2, width);
 
-        var gray = random.NextDouble() < 0.3 ? LowResolution(line, width, height, middle.Height, random, ref cut0, ref cut1, out int scaledWidth, out int scaledHeight)
-            : ToFloats(line, width, height, out scaledWidth, out scaledHeight);
-        var window = new float[(cut1 - cut0) * scaledHeight];
-        for (int y = 0; y < scaledHeight; y++)
+        GrayImage gray;
+        if (random.NextDouble() < 0.3)
         {
-            Array.Copy(gray, (y * scaledWidth) + cut0, window, y * (cut1 - cut0), cut1 - cut0);
+            gray = LowResolution(line, width, height, middle.Height, random);
+            double scale = gray.Width / (double)width;
+            cut0 = Math.Clamp((int)Math.Round(cut0 * scale), 0, gray.Width - 2);
+            cut1 = Math.Clamp((int)Math.Round(cut1 * scale), cut0 + 2, gray.Width);
         }
-        if (!InkBox.TryFind(window, cut1 - cut0, scaledHeight, out var box))
+        else
         {
-            return DigitImagePreprocessor.Normalize(new GrayImage(gray, scaledWidth, scaledHeight));
+            gray = new GrayImage(line.Select(b => b / 255f).ToArray(), width, height);
         }
-        return DigitImagePreprocessor.Normalize(InkBox.Crop(window, cut1 - cut0, box));
-    }
-
-    private static float[] ToFloats(byte[] line, int width, int height, out int outWidth, out int outHeight)
-    {
-        outWidth = width;
-        outHeight = height;
-        return line.Select(b => b / 255f).ToArray();
+        var window = InkBox.Crop(gray.Pixels, gray.Width, new Rectangle(cut0, 0, cut1 - cut0, gray.Height));
+        return DigitImagePreprocessor.Normalize(InkBox.TryFind(window.Pixels, window.Width, window.Height, out var box)
+            ? InkBox.Crop(window.Pixels, window.Width, box)
+            : gray);
     }
 
     /// <summary>The line shrunk so that the digit is 8 to 16 px tall, enlarged 2-4 times, and its background suppressed as the reader's levels do.</summary>
-    private static float[] LowResolution(byte[] line, int width, int height, int digitHeight, Random random, ref int cut0, ref int cut1, out int outWidth, out int outHeight)
+    private static GrayImage LowResolution(byte[] line, int width, int height, int digitHeight, Random random)
     {
         double shrink = random.Next(8, 17) / (double)Math.Max(digitHeight, 8);
         int smallWidth = Math.Max(2, (int)Math.Round(width * shrink)), smallHeight = Math.Max(2, (int)Math.Round(height * shrink));
         double enlarge = 2 + (2 * random.NextDouble());
         int largeWidth = Math.Max(4, (int)Math.Round(smallWidth * enlarge)), largeHeight = Math.Max(4, (int)Math.Round(smallHeight * enlarge));
-        outWidth = largeWidth;
-        outHeight = largeHeight;
         using var image = Image.LoadPixelData<L8>(line, width, height);
         image.Mutate(c => c.Resize(smallWidth, smallHeight, KnownResamplers.Box).Resize(largeWidth, largeHeight, KnownResamplers.Triangle));
-        var gray = new float[outWidth * outHeight];
+        var gray = new float[largeWidth * largeHeight];
         float max = 0;
-        for (int y = 0; y < outHeight; y++)
+        for (int y = 0; y < largeHeight; y++)
         {
-            for (int x = 0; x < outWidth; x++)
+            for (int x = 0; x < largeWidth; x++)
             {
-                gray[(y * outWidth) + x] = image[x, y].PackedValue / 255f;
-                max = Math.Max(max, gray[(y * outWidth) + x]);
+                gray[(y * largeWidth) + x] = image[x, y].PackedValue / 255f;
+                max = Math.Max(max, gray[(y * largeWidth) + x]);
             }
         }
         float floor = 0.25f * max;
@@ -146,10 +141,7 @@ internal static class TrainingCrops
         {
             gray[i] = gray[i] <= floor ? 0 : Math.Min(1, (gray[i] - floor) / (max - floor));
         }
-        double scale = outWidth / (double)width;
-        cut0 = Math.Clamp((int)Math.Round(cut0 * scale), 0, outWidth - 2);
-        cut1 = Math.Clamp((int)Math.Round(cut1 * scale), cut0 + 2, outWidth);
-        return gray;
+        return new GrayImage(gray, largeWidth, largeHeight);
     }
 
     /// <summary>The digit with a gap of 1-2 px across one stroke region, as a pen lift or a faint scan leaves.</summary>
