@@ -44,6 +44,16 @@ public sealed partial class MnistDataset : IDisposable
     /// <summary>Whether any label is <see cref="NoDigit"/> (only datasets from <see cref="WithReadingCrops"/>).</summary>
     internal bool HasNoDigit { get; }
 
+    /// <summary>Evaluation scores digits: a dataset with <see cref="NoDigit"/> labels is for training only.</summary>
+    /// <exception cref="ArgumentException">This dataset holds <see cref="NoDigit"/> labels.</exception>
+    internal void ThrowIfNoDigit(string paramName)
+    {
+        if (HasNoDigit)
+        {
+            throw new ArgumentException($"{Source} holds images labelled NoDigit (reading crops), which are for training only; evaluate on MNIST test or another set of digits.", paramName);
+        }
+    }
+
     /// <summary>
     /// Loads a split from <paramref name="directory"/>, which holds the standard MNIST file names, raw or <c>.gz</c>.
     /// </summary>
@@ -160,7 +170,15 @@ public sealed partial class MnistDataset : IDisposable
         }
         using var images = Images.narrow(0, start, count);
         using var labels = Labels.narrow(0, start, count);
-        return new MnistDataset(images.clone(), labels.clone(), $"{Source} [{start}..{start + count})", HasNoDigit);
+        return new MnistDataset(images.clone(), labels.clone(), $"{Source} [{start}..{start + count})", HasNoDigit && HoldsNoDigit(labels));
+    }
+
+    private static bool HoldsNoDigit(Tensor labels)
+    {
+        using Scalar noDigit = NoDigit.ToScalar();
+        using var matches = labels.eq(noDigit);
+        using var any = matches.any();
+        return any.item<bool>();
     }
 
     /// <summary>The first <paramref name="count"/> images (or all, if fewer), as a new dataset.</summary>

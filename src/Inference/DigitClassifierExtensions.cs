@@ -115,7 +115,7 @@ public static class DigitClassifierExtensions
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentNullException.ThrowIfNull(dataset);
-        Training.Trainer.ThrowIfNoDigitLabels(dataset, nameof(dataset));
+        dataset.ThrowIfNoDigit(nameof(dataset));
         return new DigitEvaluation(dataset.GetLabels(), classifier.PredictBatch(dataset));
     }
 

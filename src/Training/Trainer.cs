@@ -53,7 +53,7 @@ public sealed partial class Trainer
     {
         ArgumentNullException.ThrowIfNull(trainSet);
         ArgumentNullException.ThrowIfNull(testSet);
-        ThrowIfNoDigitLabels(testSet, nameof(testSet));
+        testSet.ThrowIfNoDigit(nameof(testSet));
 
         var total = Stopwatch.StartNew();
         Device device = DeviceSelector.Resolve(Options.Device, _logger);
@@ -136,18 +136,9 @@ public sealed partial class Trainer
     internal (double Loss, double Accuracy) Evaluate(MnistDataset dataset)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        ThrowIfNoDigitLabels(dataset, nameof(dataset));
+        dataset.ThrowIfNoDigit(nameof(dataset));
         using var copies = new DeviceCopies(dataset, _model.Device);
         return EpochEvaluation.Run(_model, copies.Images, copies.Labels, Options.EvaluationBatchSize);
-    }
-
-    /// <summary>Evaluation scores digits; reading crops labelled <see cref="MnistDataset.NoDigit"/> are for training only.</summary>
-    internal static void ThrowIfNoDigitLabels(MnistDataset dataset, string paramName)
-    {
-        if (dataset.HasNoDigit)
-        {
-            throw new ArgumentException($"{dataset.Source} holds images labelled NoDigit (reading crops), which are for training only; evaluate on MNIST test or another set of digits.", paramName);
-        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Epoch {Epoch}: train loss {TrainLoss:F6}, train accuracy {TrainAccuracy:P2}, test loss {TestLoss:F6}, test accuracy {TestAccuracy:P2}, {Seconds:F2} s")]

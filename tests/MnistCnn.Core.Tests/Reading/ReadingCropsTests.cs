@@ -50,6 +50,10 @@ public sealed class ReadingCropsTests(MnistFixture mnist, ITestOutputHelper outp
         // NoDigit images are for training: evaluating on them, or using them as the test set, is refused.
         using var classifier = OnnxDigitClassifier.LoadPretrained();
         Assert.Contains("NoDigit", Assert.Throws<ArgumentException>(() => classifier.Evaluate(crops)).Message);
+        using (var digitsOnly = crops.Take(200))
+        {
+            Assert.Equal(200, classifier.Evaluate(digitsOnly).Count); // the slice holds only the original digits
+        }
         using var model = new MnistCnnModule(1);
         var trainer = new Trainer(model, new TrainerOptions { Epochs = 1, Device = ComputeDevice.Cpu });
         Assert.Equal("testSet", Assert.Throws<ArgumentException>(() => trainer.Fit(digits, crops, cancellationToken: TestContext.Current.CancellationToken)).ParamName);
