@@ -44,10 +44,12 @@ return SampleProgram.Run("MnistCnn.Train", usage, () =>
 
     EnsureMnist(dataDir, args_.Get("--mirror"));
     using var fullTrainSet = MnistDataset.Load(dataDir, MnistSplit.Train);
-    using var limitedSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : fullTrainSet.Take(fullTrainSet.Count);
+    using var limitedSet = trainLimit < fullTrainSet.Count ? fullTrainSet.Take(trainLimit) : null;
+    var digits = limitedSet ?? fullTrainSet;
     // Digits as the number reader cuts them out of a line, added to the training images (src/Reading/README.md).
     int readingCrops = args_.GetInt("--reading-crops", 0, 0, 1_000_000);
-    using var trainSet = readingCrops > 0 ? limitedSet.WithReadingCrops(readingCrops, (int)(seed ?? 1)) : limitedSet.Take(limitedSet.Count);
+    using var withCrops = readingCrops > 0 ? digits.WithReadingCrops(readingCrops, (int)(seed ?? 1)) : null;
+    var trainSet = withCrops ?? digits;
     using var testSet = MnistDataset.Load(dataDir, MnistSplit.Test);
 
     using var model = new MnistCnnModule(seed);
