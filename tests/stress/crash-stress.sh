@@ -2,7 +2,7 @@
 # Crash stress: many fresh processes of the samples under GC pressure, counting native crashes, with each crash
 # report's top frames. A native crash is a bug at any rate; this is how one is reproduced, and how a fix is shown.
 #
-# usage: tests/stress/crash-stress.sh train   RUNS [--parallel K] [--epochs E] [--train-limit N] [--download]
+# usage: tests/stress/crash-stress.sh train   RUNS [--parallel K] [--epochs E] [--train-limit N] [--download] [--reading-crops N] [--augment]
 #        tests/stress/crash-stress.sh predict RUNS [--parallel K] [--backend torch|onnx]
 #        tests/stress/crash-stress.sh web     REQUESTS [--backend torch|onnx] [--concurrency C] [--endpoint /api/predict|/api/read]
 #
@@ -17,13 +17,15 @@ root=$(cd "$here/../.." && pwd)
 mode=${1:?usage: crash-stress.sh train|predict|web COUNT [options]}
 count=${2:?usage: crash-stress.sh train|predict|web COUNT [options]}
 shift 2
-parallel=1 epochs=1 train_limit=60000 download=0 backend=torch concurrency=8 endpoint=/api/predict
+parallel=1 epochs=1 train_limit=60000 download=0 reading_crops=0 train_extra=() backend=torch concurrency=8 endpoint=/api/predict
 while [ $# -gt 0 ]; do
   case "$1" in
     --parallel) parallel=$2; shift 2 ;;
     --epochs) epochs=$2; shift 2 ;;
     --train-limit) train_limit=$2; shift 2 ;;
     --download) download=1; shift ;;
+    --reading-crops) reading_crops=$2; train_extra+=(--reading-crops "$2"); shift 2 ;;
+    --augment) train_extra+=(--augment); shift ;;
     --backend) backend=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --endpoint) endpoint=$2; shift 2 ;;
@@ -75,7 +77,7 @@ case "$mode" in
           run_data="$data" extra=()
           if [ "$download" = 1 ]; then run_data="$work/data$i"; extra=(--mirror "http://127.0.0.1:9/"); fi
           dotnet "$root/samples/MnistCnn.Train/bin/Release/net10.0/MnistCnn.Train.dll" --data "$run_data" --epochs "$epochs" \
-            --train-limit "$train_limit" --seed "$i" --no-plots --output "$work/model$i.bin" "${extra[@]}" >"$log" 2>&1 &
+            --train-limit "$train_limit" --seed "$i" --no-plots --output "$work/model$i.bin" "${extra[@]}" "${train_extra[@]}" >"$log" 2>&1 &
         else
           dotnet "$root/samples/MnistCnn.Predict/bin/Release/net10.0/MnistCnn.Predict.dll" "${model_args[@]}" "$work"/images/*.bmp >"$log" 2>&1 &
         fi
@@ -93,7 +95,7 @@ case "$mode" in
     done
     steps=""
     if [ "$mode" = train ]; then
-      steps=", $(( runs * epochs * (((train_limit < 60000 ? train_limit : 60000) + 63) / 64) )) training steps"
+      steps=", $(( runs * epochs * (((train_limit < 60000 ? train_limit : 60000) + reading_crops + 63) / 64) )) training steps"
     fi
     echo "$mode: $runs runs ($parallel at a time$([ "$download" = 1 ] && echo ', downloading MNIST')$steps) in $((SECONDS - started)) s"
     ;;
