@@ -16,7 +16,7 @@ public sealed class DigitReader
     /// <summary>The most digits one line may hold.</summary>
     public const int MaxDigits = 20;
 
-    private const int MaxComponents = 500;
+    internal const int MaxComponents = 500;
     private const int MaxPiecesPerDigit = 5;
 
     /// <summary>No digit is wider than this many line heights.</summary>
@@ -104,6 +104,18 @@ public sealed class DigitReader
         }
 
         var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input)>();
+        foreach (var (from, to, crop, box) in Spans(components, pieces, lineHeight))
+        {
+            spans.Add((from, to, box, DigitImagePreprocessor.Normalize(crop)));
+        }
+        var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
+        var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
+        return new LineCandidates(pieces, lineHeight, candidates);
+    }
+
+    /// <summary>Every run of 1 to <see cref="MaxPiecesPerDigit"/> neighbouring pieces that could be one digit, and its ink.</summary>
+    internal static IEnumerable<(int From, int To, GrayImage Crop, Rectangle Box)> Spans(InkComponents components, List<Primitive> pieces, int lineHeight)
+    {
         for (int from = 0; from < pieces.Count; from++)
         {
             for (int to = from + 1; to <= Math.Min(pieces.Count, from + MaxPiecesPerDigit); to++)
@@ -115,13 +127,10 @@ public sealed class DigitReader
                 var labels = pieces.Skip(from).Take(to - from).SelectMany(p => p.Labels).ToHashSet();
                 if (components.Crop(labels, pieces[from].X0, pieces[to - 1].X1) is { } crop)
                 {
-                    spans.Add((from, to, crop.Box, DigitImagePreprocessor.Normalize(crop.Crop)));
+                    yield return (from, to, crop.Crop, crop.Box);
                 }
             }
         }
-        var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
-        var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
-        return new LineCandidates(pieces, lineHeight, candidates);
     }
 
     /// <summary>

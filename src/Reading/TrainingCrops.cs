@@ -20,6 +20,18 @@ internal static class TrainingCrops
     /// <summary>A crop of this share of all is a bad cut, labelled <see cref="MnistDataset.NoDigit"/>.</summary>
     private const double BadCutShare = 0.2;
 
+    /// <summary>A crop of this share of all is one of the reader's own candidates, cut by its segmentation of a short line.</summary>
+    private const double LatticeShare = 0.5;
+
+    /// <summary>A candidate holding this share of one digit's ink, and at most <see cref="FragmentShare"/> of any other's, is that digit.</summary>
+    private const double WholeShare = 0.9;
+
+    /// <summary>The most of a neighbour's ink that a candidate read as a digit may hold (the stroke a cut could not part).</summary>
+    private const double FragmentShare = 0.35;
+
+    /// <summary>A candidate holding less than this share of every digit's ink, or this share of two digits' ink, is a bad cut.</summary>
+    private const double BadShare = 0.55;
+
     /// <summary><paramref name="count"/> crops and their labels (784 bytes each, like MNIST), seeded.</summary>
     public static (byte[] Pixels, byte[] Labels) Generate(MnistDataset source, int count, int seed)
     {
@@ -39,7 +51,9 @@ internal static class TrainingCrops
             int target = random.Next(digits.Length);
             bool badCut = random.NextDouble() < BadCutShare;
             outLabels[k] = (byte)(badCut ? MnistDataset.NoDigit : labels[target]);
-            var input = Crop(digits, target, badCut, random);
+            var input = random.NextDouble() < LatticeShare && FromLattice(digits, target, badCut, random) is { } candidate
+                ? candidate
+                : Crop(digits, target, badCut, random);
             for (int p = 0; p < MnistFormat.PixelsPerImage; p++)
             {
                 pixels[((long)k * MnistFormat.PixelsPerImage) + p] = (byte)Math.Round(Math.Clamp(input.Pixels[p], 0f, 1f) * 255f);
@@ -115,6 +129,118 @@ internal static class TrainingCrops
         return DigitImagePreprocessor.Normalize(InkBox.TryFind(window.Pixels, window.Width, window.Height, out var box)
             ? InkBox.Crop(window.Pixels, window.Width, box)
             : gray);
+    }
+
+    /// <summary>
+    /// The target digit in a short line of 2-4 digits that may stand apart, touch or overlap (by up to a third of the
+    /// digit on the left), segmented as the reader segments a line; one of the reader's candidates over it: one that
+    /// holds nearly all of the target and at most fragments of its neighbours, or for a bad cut, one that holds too little
+    /// of any digit or much of two (a merged pair). Null when the lattice has no such candidate.
+    /// </summary>
+    private static PreprocessedDigit? FromLattice((byte[] Pixels, int Width, int Height)[] digits, int target, bool badCut, Random random)
+    {
+        const int margin = 6;
+        int before = random.Next(0, 2), after = random.Next(before == 0 ? 1 : 0, 3);
+        var line = Enumerable.Range(0, before).Select(_ => digits[random.Next(digits.Length)])
+            .Append(digits[target])
+            .Concat(Enumerable.Range(0, after).Select(_ => digits[random.Next(digits.Length)]))
+            .Select(d => random.NextDouble() < 0.25 ? Break(d, random) : d)
+            .ToList();
+        var offsets = new int[line.Count];
+        int x = margin;
+        for (int k = 0; k < line.Count; k++)
+        {
+            if (k > 0)
+            {
+                x += line[k - 1].Width - random.Next(-4, Math.Max(-3, line[k - 1].Width / 3) + 1);
+            }
+            offsets[k] = x;
+        }
+        int width = x + line[^1].Width + margin, height = Size + (2 * margin);
+        var ink = new byte[width * height];
+        var owner = new byte[width * height];
+        for (int k = 0; k < line.Count; k++)
+        {
+            var (pixels, w, h) = line[k];
+            int top = margin + ((Size - h) / 2) + random.Next(-2, 3);
+            for (int y = 0; y < h; y++)
+            {
+                for (int cx = 0; cx < w; cx++)
+                {
+                    int p = ((top + y) * width) + offsets[k] + cx;
+                    byte v = pixels[(y * w) + cx];
+                    if (v > ink[p])
+                    {
+                        ink[p] = v;
+                        owner[p] = (byte)(k + 1);
+                    }
+                }
+            }
+        }
+
+        var gray = random.NextDouble() < 0.3
+            ? LowResolution(ink, width, height, digits[target].Height, random)
+            : new GrayImage(ink.Select(b => b / 255f).ToArray(), width, height);
+        using var components = InkComponents.Find(gray, DigitReader.MaxComponents, "training line");
+        var (pieces, lineHeight) = LineSegmenter.Split(components);
+        int Owner(int gx, int gy) => owner[(gy * height / gray.Height * width) + (gx * width / gray.Width)];
+        var total = new int[line.Count + 1];
+        for (int p = 0; p < gray.Pixels.Length; p++)
+        {
+            if (gray.Pixels[p] >= InkComponents.InkThreshold)
+            {
+                total[Owner(p % gray.Width, p / gray.Width)]++;
+            }
+        }
+
+        var wanted = new List<GrayImage>();
+        var merged = new List<GrayImage>();
+        foreach (var (_, _, crop, box) in DigitReader.Spans(components, pieces, lineHeight))
+        {
+            var held = new int[line.Count + 1];
+            for (int y = 0; y < crop.Height; y++)
+            {
+                for (int cx = 0; cx < crop.Width; cx++)
+                {
+                    if (crop.Pixels[(y * crop.Width) + cx] >= InkComponents.InkThreshold)
+                    {
+                        held[Owner(box.X + cx, box.Y + y)]++;
+                    }
+                }
+            }
+            var kind = KindOf(Enumerable.Range(1, line.Count).Select(k => total[k] == 0 ? 0 : held[k] / (double)total[k]).ToArray(), before);
+            if (badCut ? kind is CandidateKind.BadCut or CandidateKind.MergedPair : kind == CandidateKind.Digit)
+            {
+                wanted.Add(crop);
+            }
+            if (badCut && kind == CandidateKind.MergedPair)
+            {
+                merged.Add(crop);
+            }
+        }
+        // Half the bad cuts are merged digits when the line has any: the mistake that costs a touching number a digit.
+        var pool = merged.Count > 0 && random.Next(2) == 0 ? merged : wanted;
+        return pool.Count == 0 ? null : DigitImagePreprocessor.Normalize(pool[random.Next(pool.Count)]);
+    }
+
+    /// <summary>
+    /// What a candidate holding <paramref name="shares"/> of each digit's ink (in line order) is, when the line's digit
+    /// <paramref name="target"/> is the one being cut out.
+    /// </summary>
+    internal static CandidateKind KindOf(IReadOnlyList<double> shares, int target)
+    {
+        var ranked = shares.Order().ToArray();
+        if (ranked.Length > 1 && ranked[^2] >= BadShare)
+        {
+            return CandidateKind.MergedPair;
+        }
+        if (ranked[^1] < BadShare)
+        {
+            return CandidateKind.BadCut;
+        }
+        return shares[target] >= WholeShare && shares.Where((_, k) => k != target).All(s => s <= FragmentShare)
+            ? CandidateKind.Digit
+            : CandidateKind.Unused;
     }
 
     /// <summary>The line shrunk so that the digit is 8 to 16 px tall, enlarged 2-4 times, and its background suppressed as the reader's levels do.</summary>
@@ -205,4 +331,20 @@ internal static class TrainingCrops
         }
         return (pixels, w, h);
     }
+}
+
+/// <summary>What a candidate of the reader's segmentation is, by whose ink it holds.</summary>
+internal enum CandidateKind
+{
+    /// <summary>Neither one digit nor clearly a bad cut: not used for training.</summary>
+    Unused,
+
+    /// <summary>Nearly all of the target digit, and at most a fragment of any neighbour.</summary>
+    Digit,
+
+    /// <summary>Too little of any digit: a piece.</summary>
+    BadCut,
+
+    /// <summary>Much of two digits.</summary>
+    MergedPair,
 }

@@ -1,6 +1,7 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Inference;
 using MnistCnn.Core.Model;
+using MnistCnn.Core.Reading;
 using MnistCnn.Core.Runtime;
 using MnistCnn.Core.Training;
 using Xunit;
@@ -36,6 +37,20 @@ public sealed class ReadingCropsTests(MnistFixture mnist, ITestOutputHelper outp
         Assert.Equal(first.GetLabels(), again.GetLabels());
         Assert.NotEqual(first.GetPixels(4321), other.GetPixels(4321));
         Assert.All(Enumerable.Range(3000, 50), i => Assert.True(first.GetPixels(i).Max() >= 200, $"crop {i} holds no ink"));
+    }
+
+    [Theory]
+    [InlineData(new[] { 0.97, 0.30 }, 0, "Digit")] // the target and a fragment of its neighbour
+    [InlineData(new[] { 0.10, 1.00, 0.00 }, 1, "Digit")]
+    [InlineData(new[] { 0.97, 0.45 }, 0, "Unused")] // too much of the neighbour to call it the target
+    [InlineData(new[] { 0.85, 0.00 }, 0, "Unused")] // not quite all of the target
+    [InlineData(new[] { 0.50, 0.20 }, 0, "BadCut")] // half a digit
+    [InlineData(new[] { 0.00, 0.40, 0.00 }, 0, "BadCut")] // a piece of a neighbour
+    [InlineData(new[] { 1.00, 0.60 }, 0, "MergedPair")] // the target and most of its neighbour
+    [InlineData(new[] { 0.00, 1.00, 1.00 }, 0, "MergedPair")] // two neighbours, none of the target
+    public void Each_candidate_of_a_training_line_is_labelled_by_whose_ink_it_holds(double[] shares, int target, string expected)
+    {
+        Assert.Equal(expected, TrainingCrops.KindOf(shares, target).ToString());
     }
 
     [Fact]
