@@ -109,9 +109,9 @@ public sealed class ReadingCropsTests(MnistFixture mnist, ITestOutputHelper outp
         double sureOfDigits = Median(digitCrops.Select(i => predictions[i].Confidence));
         double sureOfBadCuts = Median(badCuts.Select(i => predictions[i].Confidence));
         output.WriteLine($"digit crops: {accuracy:P2} right, median confidence {sureOfDigits:P1}; bad cuts: median confidence {sureOfBadCuts:P1}");
-        // Measured 94.85% right, medians 98.7% and 25.7% (2026-12-01); the crops include fragments, cut and broken
+        // Measured 96.12% right, medians 99.0% and 26.9% (2026-12-01); the crops include fragments, cut and broken
         // strokes and blurred low-resolution digits, so some are unreadable.
-        Assert.True(accuracy >= 0.93, $"{accuracy:P2} of digit crops right");
+        Assert.True(accuracy >= 0.94, $"{accuracy:P2} of digit crops right");
         Assert.True(sureOfDigits >= 0.95, $"median confidence on digits {sureOfDigits:P1}");
         Assert.True(sureOfBadCuts <= 0.4, $"median confidence on bad cuts {sureOfBadCuts:P1}");
     }
