@@ -161,21 +161,7 @@ internal static class TrainingCrops
         var owner = new byte[width * height];
         for (int k = 0; k < line.Count; k++)
         {
-            var (pixels, w, h) = line[k];
-            int top = margin + ((Size - h) / 2) + random.Next(-2, 3);
-            for (int y = 0; y < h; y++)
-            {
-                for (int cx = 0; cx < w; cx++)
-                {
-                    int p = ((top + y) * width) + offsets[k] + cx;
-                    byte v = pixels[(y * w) + cx];
-                    if (v > ink[p])
-                    {
-                        ink[p] = v;
-                        owner[p] = (byte)(k + 1);
-                    }
-                }
-            }
+            Stamp(ink, width, line[k], offsets[k], margin + ((Size - line[k].Height) / 2) + random.Next(-2, 3), owner, (byte)(k + 1));
         }
 
         var gray = random.NextDouble() < 0.3
@@ -183,31 +169,29 @@ internal static class TrainingCrops
             : new GrayImage(ink.Select(b => b / 255f).ToArray(), width, height);
         using var components = InkComponents.Find(gray, DigitReader.MaxComponents, "training line");
         var (pieces, lineHeight) = LineSegmenter.Split(components);
-        int Owner(int gx, int gy) => owner[(gy * height / gray.Height * width) + (gx * width / gray.Width)];
-        var total = new int[line.Count + 1];
-        for (int p = 0; p < gray.Pixels.Length; p++)
+        // Ink pixels of an image placed at (left, top) in the line, counted by the digit that drew them (0: none).
+        int[] InkByOwner(GrayImage image, int left, int top)
         {
-            if (gray.Pixels[p] >= InkComponents.InkThreshold)
+            var counts = new int[line.Count + 1];
+            for (int y = 0; y < image.Height; y++)
             {
-                total[Owner(p % gray.Width, p / gray.Width)]++;
+                for (int cx = 0; cx < image.Width; cx++)
+                {
+                    if (image.Pixels[(y * image.Width) + cx] >= InkComponents.InkThreshold)
+                    {
+                        counts[owner[((top + y) * height / gray.Height * width) + ((left + cx) * width / gray.Width)]]++;
+                    }
+                }
             }
+            return counts;
         }
+        var total = InkByOwner(gray, 0, 0);
 
         var wanted = new List<GrayImage>();
         var merged = new List<GrayImage>();
         foreach (var (_, _, crop, box) in DigitReader.Spans(components, pieces, lineHeight))
         {
-            var held = new int[line.Count + 1];
-            for (int y = 0; y < crop.Height; y++)
-            {
-                for (int cx = 0; cx < crop.Width; cx++)
-                {
-                    if (crop.Pixels[(y * crop.Width) + cx] >= InkComponents.InkThreshold)
-                    {
-                        held[Owner(box.X + cx, box.Y + y)]++;
-                    }
-                }
-            }
+            var held = InkByOwner(crop, box.X, box.Y);
             var kind = KindOf(Enumerable.Range(1, line.Count).Select(k => total[k] == 0 ? 0 : held[k] / (double)total[k]).ToArray(), before);
             if (badCut ? kind is CandidateKind.BadCut or CandidateKind.MergedPair : kind == CandidateKind.Digit)
             {
@@ -291,14 +275,20 @@ internal static class TrainingCrops
         return (pixels, w, h);
     }
 
-    private static void Stamp(byte[] line, int width, (byte[] Pixels, int Width, int Height) digit, int left, int top)
+    /// <summary>Draws the digit into the line where it is darker than what is there; records it as the pixel's owner when asked.</summary>
+    private static void Stamp(byte[] line, int width, (byte[] Pixels, int Width, int Height) digit, int left, int top, byte[]? owner = null, byte id = 0)
     {
         for (int y = 0; y < digit.Height; y++)
         {
             for (int x = 0; x < digit.Width; x++)
             {
                 int p = ((top + y) * width) + left + x;
-                line[p] = Math.Max(line[p], digit.Pixels[(y * digit.Width) + x]);
+                byte v = digit.Pixels[(y * digit.Width) + x];
+                if (v > line[p])
+                {
+                    line[p] = v;
+                    owner?[p] = id;
+                }
             }
         }
     }
