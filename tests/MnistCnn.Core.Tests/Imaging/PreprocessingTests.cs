@@ -66,6 +66,32 @@ public sealed class PreprocessingTests
         Assert.Same(bold.Pixels, StrokeWidth.ThickenThin(bold).Pixels);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public void Max_filter_takes_the_maximum_of_each_window_clipped_to_the_line(int radius)
+    {
+        var random = new Random(radius);
+        int w = 23, h = 17;
+        var source = Enumerable.Range(0, w * h).Select(_ => (float)random.NextDouble()).ToArray();
+        var rows = new float[w * h];
+        var columns = new float[w * h];
+        StrokeWidth.MaxFilter(source, rows, w, h, radius, stepAlong: 1, stepAcross: w);
+        StrokeWidth.MaxFilter(source, columns, h, w, radius, stepAlong: w, stepAcross: 1);
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                var alongRow = Enumerable.Range(Math.Max(0, x - radius), Math.Min(w - 1, x + radius) - Math.Max(0, x - radius) + 1).Select(k => source[(y * w) + k]);
+                var alongColumn = Enumerable.Range(Math.Max(0, y - radius), Math.Min(h - 1, y + radius) - Math.Max(0, y - radius) + 1).Select(k => source[(k * w) + x]);
+                Assert.Equal(alongRow.Max(), rows[(y * w) + x]);
+                Assert.Equal(alongColumn.Max(), columns[(y * w) + x]);
+            }
+        }
+    }
+
     [Fact]
     public void Longer_side_becomes_20_keeping_aspect()
     {
