@@ -107,14 +107,19 @@ internal sealed class InkComponents : IDisposable
     {
         var (pixels, w, h) = Image;
         var wanted = new bool[All.Count + 1];
+        int rowFrom = h, rowTo = -1, columnFrom = x1, columnTo = x0 - 1;
         foreach (int label in labels)
         {
             wanted[label] = true;
+            var component = All[label - 1];
+            (rowFrom, rowTo) = (Math.Min(rowFrom, component.Top), Math.Max(rowTo, component.Bottom));
+            (columnFrom, columnTo) = (Math.Max(x0, Math.Min(columnFrom, component.Left)), Math.Min(x1 - 1, Math.Max(columnTo, component.Right)));
         }
         int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
-        for (int y = 0; y < h; y++)
+        // Only the wanted components' boxes can hold their ink.
+        for (int y = rowFrom; y <= rowTo; y++)
         {
-            for (int x = x0; x < x1; x++)
+            for (int x = columnFrom; x <= columnTo; x++)
             {
                 if (wanted[Labels[(y * w) + x]])
                 {
