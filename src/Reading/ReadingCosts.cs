@@ -2,8 +2,8 @@ namespace MnistCnn.Core.Reading;
 
 /// <summary>
 /// What the best path through a line's candidates weighs besides the classifier's log-probabilities, in the same units.
-/// The defaults were chosen on numbers composed from MNIST <em>training</em> digits (<c>src/Reading/README.md</c>), so
-/// that the evaluation on test digits stays held out.
+/// The defaults are checked with the benchmarks' <c>-- read-tune</c> on numbers composed from one half of the MNIST test
+/// digits (<c>src/Reading/README.md</c>), so that the evaluation on the other half stays held out.
 /// </summary>
 internal sealed record ReadingCosts
 {

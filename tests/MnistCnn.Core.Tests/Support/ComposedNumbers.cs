@@ -47,6 +47,15 @@ internal static class ComposedNumbers
 {
     private const int Margin = 8;
 
+    /// <summary>
+    /// A random MNIST test digit from the half that tunes the reader's costs (even indexes). Costs tuned on training
+    /// digits, which the model has learnt, trust its confidence more than unseen digits deserve.
+    /// </summary>
+    public static int TuningDigit(Random random, int count) => 2 * random.Next(count / 2);
+
+    /// <summary>A random MNIST test digit from the half that evaluates the reader (odd indexes), never seen by the tuning.</summary>
+    public static int EvaluationDigit(Random random, int count) => (2 * random.Next(count / 2)) + 1;
+
     /// <summary>A black-on-white line image of the digits at <paramref name="indexes"/>, and its text.</summary>
     public static (Image<L8> Image, string Text) Compose(MnistDataset digits, IReadOnlyList<int> indexes, Spacing spacing, Random random, int scale = 2)
     {
