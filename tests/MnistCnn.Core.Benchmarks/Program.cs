@@ -3,7 +3,7 @@ using MnistCnn.Core.Benchmarks;
 using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|read-tune|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx (read, read-tune)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|read-digits|read-tune|read-profile|crops-hash|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx (read, read-digits, read-tune)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
@@ -38,6 +38,21 @@ if (mode is "onnx" or "all")
 if (mode is "read")
 {
     ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"));
+}
+if (mode is "crops-hash")
+{
+    // The training crops of the embedded model's recipe must not change unless the model is retrained: SHA-256 of 20,000 (seed 7).
+    using var trainSet = MnistCnn.Core.Data.MnistDataset.Load(mnist, MnistCnn.Core.Data.MnistSplit.Train);
+    var (cropPixels, cropLabels) = MnistCnn.Core.Reading.TrainingCrops.Generate(trainSet, 20000, 7);
+    Console.WriteLine($"crops-hash: SHA-256 of 20,000 reading crops (seed 7), pixels then labels: {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. cropPixels, .. cropLabels]))}");
+}
+if (mode is "read-profile")
+{
+    ReadProfile.Run(mnist);
+}
+if (mode is "read-digits")
+{
+    ReadDigitsProbe.Run(mnist, int.Parse(ArgValue("--numbers") ?? "3000", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--save-failures"), ArgValue("--model"));
 }
 if (mode is "read-tune")
 {
