@@ -12,7 +12,7 @@ namespace MnistCnn.Core.Imaging;
 /// </summary>
 public sealed class DigitImagePreprocessor
 {
-    private const int Box = 20;
+    internal const int Box = 20;
     private const float MinContrast = 0.12f;
 
     private readonly SafeImageDecoder _decoder;

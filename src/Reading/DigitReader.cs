@@ -113,6 +113,20 @@ public sealed class DigitReader
         return new LineCandidates(pieces, lineHeight, candidates);
     }
 
+    /// <summary>The classified candidates of the line in an encoded image, without choosing a path (the benchmarks tune and time with them).</summary>
+    internal LineCandidates Analyse(byte[] encodedImage, string source)
+    {
+        var ink = Classifier.Preprocessor.InkOf(encodedImage, source);
+        try
+        {
+            return Analyse(ink, source);
+        }
+        finally
+        {
+            DigitImagePreprocessor.ReturnInk(ink);
+        }
+    }
+
     /// <summary>Every run of 1 to <see cref="MaxPiecesPerDigit"/> neighbouring pieces that could be one digit, and its ink.</summary>
     internal static IEnumerable<(int From, int To, GrayImage Crop, Rectangle Box)> Spans(InkComponents components, List<Primitive> pieces, int lineHeight)
     {

@@ -3,9 +3,6 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
 using MnistCnn.Core.Reading;
-using MnistCnn.Core.Tests;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Processing;
 
 namespace MnistCnn.Core.Benchmarks;
 
@@ -17,92 +14,81 @@ internal static class ReadProfile
 {
     public static void Run(string mnistDirectory)
     {
+        const int warmUp = 100, measured = 200;
         using var test = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
         using var classifier = OnnxDigitClassifier.LoadPretrained();
-        var reader = new DigitReader(classifier);
-        var random = new Random(6);
         var images = new List<byte[]>();
-        for (int n = 0; n < 9; n++)
+        foreach (var (line, _) in ReadHarness.SpeedNumbers(test))
         {
-            var (line, _) = ComposedNumbers.Compose(test, Enumerable.Range(0, 6).Select(_ => ComposedNumbers.EvaluationDigit(random, test.Count)).ToList(), Spacing.Apart, random);
             using (line)
             {
-                line.Mutate(c => c.Resize(600, 150));
-                using var ms = new MemoryStream();
-                line.SaveAsPng(ms);
-                images.Add(ms.ToArray());
+                images.Add(ReadHarness.Png(line));
             }
         }
-        var t = new double[8];
-        string[] names = ["decode+ink", "components", "split", "spans/crop", "thicken", "scale", "centre", "model"];
-        for (int rep = 0; rep < 300; rep++)
+
+        // The reader's stages one by one (DigitReader.Analyse, with Normalize split into its own stages).
+        string[] stages = ["decode+ink", "components", "cuts", "candidate crops", "thicken", "scale", "centre", "model"];
+        var milliseconds = new double[stages.Length];
+        var crops = new List<GrayImage>();
+        for (int round = 0; round < warmUp + measured; round++)
         {
             foreach (var image in images)
             {
-                long a = Stopwatch.GetTimestamp();
-                var ink = classifier.Preprocessor.InkOf(image, "p");
-                long b = Stopwatch.GetTimestamp();
-                using var comps = InkComponents.Find(ink, 500, "p");
-                long c = Stopwatch.GetTimestamp();
-                var (pieces, lh) = LineSegmenter.Split(comps);
-                long d = Stopwatch.GetTimestamp();
-                var crops = DigitReader.Spans(comps, pieces, lh).Select(sp => sp.Crop).ToList();
-                long e = Stopwatch.GetTimestamp();
-                var thick = crops.Select(StrokeWidth.ThickenThin).ToList();
-                long f = Stopwatch.GetTimestamp();
-                var scaled = thick.Select(x => BicubicResampler.ScaleToBox(x, 20)).ToList();
-                long g = Stopwatch.GetTimestamp();
-                var inputs = scaled.Select(x => new PreprocessedDigit(MassCentring.Centre(x))).ToList();
-                long hh = Stopwatch.GetTimestamp();
+                long start = Stopwatch.GetTimestamp();
+                var ink = classifier.Preprocessor.InkOf(image, "profile");
+                long inked = Stopwatch.GetTimestamp();
+                using var components = InkComponents.Find(ink, DigitReader.MaxComponents, "profile");
+                long found = Stopwatch.GetTimestamp();
+                var (pieces, lineHeight) = LineSegmenter.Split(components);
+                long cut = Stopwatch.GetTimestamp();
+                var candidates = DigitReader.Spans(components, pieces, lineHeight).Select(span => span.Crop).ToList();
+                long cropped = Stopwatch.GetTimestamp();
+                var thickened = candidates.Select(StrokeWidth.ThickenThin).ToList();
+                long thick = Stopwatch.GetTimestamp();
+                var scaled = thickened.Select(crop => BicubicResampler.ScaleToBox(crop, DigitImagePreprocessor.Box)).ToList();
+                long scaledAt = Stopwatch.GetTimestamp();
+                var inputs = scaled.Select(crop => new PreprocessedDigit(MassCentring.Centre(crop))).ToList();
+                long centred = Stopwatch.GetTimestamp();
                 classifier.PredictBatch(inputs);
-                long i = Stopwatch.GetTimestamp();
+                long predicted = Stopwatch.GetTimestamp();
                 DigitImagePreprocessor.ReturnInk(ink);
-                if (rep >= 100)
+                if (round == 0)
                 {
-                    long[] marks = [a, b, c, d, e, f, g, hh, i];
-                    for (int k = 0; k < 8; k++)
+                    crops.AddRange(candidates);
+                }
+                if (round >= warmUp)
+                {
+                    long[] marks = [start, inked, found, cut, cropped, thick, scaledAt, centred, predicted];
+                    for (int k = 0; k < stages.Length; k++)
                     {
-                        t[k] += Stopwatch.GetElapsedTime(marks[k], marks[k + 1]).TotalMilliseconds / (200.0 * images.Count);
+                        milliseconds[k] += Stopwatch.GetElapsedTime(marks[k], marks[k + 1]).TotalMilliseconds / (measured * images.Count);
                     }
                 }
             }
         }
-        double thin = 0, thick2 = 0;
-        int thinCount = 0, thickCount = 0;
-        long thickPixels = 0;
-        foreach (var image in images)
+
+        // Thickening, crop by crop: the crops kept as they are (only the stroke-width estimate) and those dilated.
+        double keptMs = 0, dilatedMs = 0;
+        int kept = 0, dilated = 0;
+        foreach (var crop in crops)
         {
-            var ink = classifier.Preprocessor.InkOf(image, "p");
-            using var comps = InkComponents.Find(ink, 500, "p");
-            var (pieces, lh) = LineSegmenter.Split(comps);
-            foreach (var (_, _, crop, _) in DigitReader.Spans(comps, pieces, lh))
+            var result = crop;
+            for (int round = 0; round < warmUp; round++)
             {
-                for (int r = 0; r < 50; r++)
-                {
-                    StrokeWidth.ThickenThin(crop);
-                }
-                long a = Stopwatch.GetTimestamp();
-                GrayImage result = default;
-                for (int r = 0; r < 200; r++)
-                {
-                    result = StrokeWidth.ThickenThin(crop);
-                }
-                double ms = Stopwatch.GetElapsedTime(a).TotalMilliseconds / 200;
-                if (ReferenceEquals(result.Pixels, crop.Pixels))
-                {
-                    thin += ms;
-                    thinCount++;
-                }
-                else
-                {
-                    thick2 += ms;
-                    thickCount++;
-                    thickPixels += result.Pixels.Length;
-                }
+                result = StrokeWidth.ThickenThin(crop);
             }
-            DigitImagePreprocessor.ReturnInk(ink);
+            long begin = Stopwatch.GetTimestamp();
+            for (int round = 0; round < measured; round++)
+            {
+                result = StrokeWidth.ThickenThin(crop);
+            }
+            double each = Stopwatch.GetElapsedTime(begin).TotalMilliseconds / measured;
+            bool same = ReferenceEquals(result.Pixels, crop.Pixels);
+            (keptMs, dilatedMs) = same ? (keptMs + each, dilatedMs) : (keptMs, dilatedMs + each);
+            (kept, dilated) = same ? (kept + 1, dilated) : (kept, dilated + 1);
         }
-        Console.WriteLine($"thicken: {thinCount} crops kept, {thin / Math.Max(1, thinCount) * 1000:F1} us each; {thickCount} thickened, {thick2 / Math.Max(1, thickCount) * 1000:F1} us each, {thickPixels / Math.Max(1, thickCount)} px each");
-        Console.WriteLine("per read (ms): " + string.Join(", ", names.Select((n, k) => $"{n} {t[k]:F3}")) + $"; total {t.Sum():F2}");
+        Console.WriteLine($"read-profile: {images.Count} numbers, {crops.Count} candidates; thickening: {kept} kept, {keptMs / Math.Max(1, kept) * 1000:F1} us each, " +
+            $"{dilated} dilated, {dilatedMs / Math.Max(1, dilated) * 1000:F1} us each");
+        Console.WriteLine("per read (ms): " + string.Join(", ", stages.Select((stage, k) => $"{stage} {milliseconds[k]:F3}")) + $"; total {milliseconds.Sum():F2}");
     }
 }

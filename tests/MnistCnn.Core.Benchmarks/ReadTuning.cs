@@ -41,15 +41,7 @@ internal static class ReadTuning
                 LineCandidates? line = null;
                 try
                 {
-                    var ink = classifier.Preprocessor.InkOf(encoded, "tune");
-                    try
-                    {
-                        line = reader.Analyse(ink, "tune");
-                    }
-                    finally
-                    {
-                        DigitImagePreprocessor.ReturnInk(ink);
-                    }
+                    line = reader.Analyse(encoded, "tune");
                 }
                 catch (DigitImageException)
                 {
