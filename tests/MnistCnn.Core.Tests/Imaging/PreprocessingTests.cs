@@ -67,27 +67,32 @@ public sealed class PreprocessingTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(7)]
-    public void Max_filter_takes_the_maximum_of_each_window_clipped_to_the_line(int radius)
+    [InlineData(1, 23, 17)]
+    [InlineData(2, 23, 17)]
+    [InlineData(3, 3, 40)]
+    [InlineData(4, 61, 5)]
+    [InlineData(7, 23, 17)]
+    public void Dilation_takes_the_maximum_of_each_window_with_no_ink_beyond_the_image(int radius, int w, int h)
     {
         var random = new Random(radius);
-        int w = 23, h = 17;
-        var source = Enumerable.Range(0, w * h).Select(_ => (float)random.NextDouble()).ToArray();
-        var rows = new float[w * h];
-        var columns = new float[w * h];
-        StrokeWidth.MaxFilter(source, rows, w, h, radius, stepAlong: 1, stepAcross: w);
-        StrokeWidth.MaxFilter(source, columns, h, w, radius, stepAlong: w, stepAcross: 1);
-        for (int y = 0; y < h; y++)
+        var source = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < 0.7 ? 0f : (float)random.NextDouble()).ToArray();
+        var dilated = StrokeWidth.Dilate(new GrayImage(source, w, h), radius);
+        int pw = w + (2 * radius), ph = h + (2 * radius);
+        Assert.Equal((pw, ph), (dilated.Width, dilated.Height));
+        for (int y = 0; y < ph; y++)
         {
-            for (int x = 0; x < w; x++)
+            for (int x = 0; x < pw; x++)
             {
-                var alongRow = Enumerable.Range(Math.Max(0, x - radius), Math.Min(w - 1, x + radius) - Math.Max(0, x - radius) + 1).Select(k => source[(y * w) + k]);
-                var alongColumn = Enumerable.Range(Math.Max(0, y - radius), Math.Min(h - 1, y + radius) - Math.Max(0, y - radius) + 1).Select(k => source[(k * w) + x]);
-                Assert.Equal(alongRow.Max(), rows[(y * w) + x]);
-                Assert.Equal(alongColumn.Max(), columns[(y * w) + x]);
+                // Output (x, y) is centred on source (x - radius, y - radius).
+                float expected = 0;
+                for (int sy = Math.Max(0, y - (2 * radius)); sy <= Math.Min(h - 1, y); sy++)
+                {
+                    for (int sx = Math.Max(0, x - (2 * radius)); sx <= Math.Min(w - 1, x); sx++)
+                    {
+                        expected = Math.Max(expected, source[(sy * w) + sx]);
+                    }
+                }
+                Assert.Equal(expected, dilated.Pixels[(y * pw) + x]);
             }
         }
     }
