@@ -14,21 +14,15 @@ internal static class StrokeWidth
     public static GrayImage ThickenThin(GrayImage image)
     {
         var (v, w, h) = image;
-        long area = 0, edges = 0;
-        for (int y = 0; y < h; y++)
+        int n = w * h;
+        var pixels = v.AsSpan(0, n);
+        // Each boundary between ink and paper (or the border) counted once: the ink at both ends of every row and
+        // every column, and each change between neighbours along rows (not across a row's end) and down columns.
+        long area = InkCount(pixels);
+        long edges = Changes(pixels[1..], pixels[..^1]) + Changes(pixels[w..], pixels[..^w]) + InkCount(pixels[..w]) + InkCount(pixels[^w..]);
+        for (int row = 0; row < n; row += w)
         {
-            // Each boundary between ink and paper (or the border) is counted once: across each row, and against the row above.
-            int row = y * w;
-            bool before = false;
-            for (int x = 0; x < w; x++)
-            {
-                bool on = v[row + x] > 0.5f;
-                bool above = y > 0 && v[row - w + x] > 0.5f;
-                area += on ? 1 : 0;
-                edges += (on != before ? 1 : 0) + (on != above ? 1 : 0) + (on && y == h - 1 ? 1 : 0);
-                before = on;
-            }
-            edges += before ? 1 : 0;
+            edges += (IsInk(v[row]) ? 1 : 0) + (IsInk(v[row + w - 1]) ? 1 : 0) - (row > 0 && IsInk(v[row]) != IsInk(v[row - 1]) ? 1 : 0);
         }
         float target = TargetStrokeFraction * Math.Max(w, h);
         float width = edges == 0 ? 0 : 2f * area / edges;
@@ -107,6 +101,43 @@ internal static class StrokeWidth
         {
             buffer[i] = Larger(buffer[i], buffer[i + shift]);
         }
+    }
+
+    private static bool IsInk(float value) => value > 0.5f;
+
+    private static long InkCount(ReadOnlySpan<float> values)
+    {
+        var half = new Vector<float>(0.5f);
+        var count = Vector<int>.Zero;
+        int i = 0;
+        for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            count -= Vector.GreaterThan(new Vector<float>(values[i..]), half); // true is -1
+        }
+        long total = Vector.Sum(count);
+        for (; i < values.Length; i++)
+        {
+            total += IsInk(values[i]) ? 1 : 0;
+        }
+        return total;
+    }
+
+    /// <summary>How many positions have ink in one span and not in the other.</summary>
+    private static long Changes(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        var half = new Vector<float>(0.5f);
+        var count = Vector<int>.Zero;
+        int i = 0;
+        for (; i <= a.Length - Vector<float>.Count; i += Vector<float>.Count)
+        {
+            count -= Vector.Xor(Vector.GreaterThan(new Vector<float>(a[i..]), half), Vector.GreaterThan(new Vector<float>(b[i..]), half));
+        }
+        long total = Vector.Sum(count);
+        for (; i < a.Length; i++)
+        {
+            total += IsInk(a[i]) != IsInk(b[i]) ? 1 : 0;
+        }
+        return total;
     }
 
     // Ink values are never NaN, so a plain comparison gives MathF.Max's value (up to the sign of a zero) at a fraction of its cost.

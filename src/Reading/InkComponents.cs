@@ -38,7 +38,8 @@ internal sealed class InkComponents : IDisposable
 
     /// <summary>
     /// Labels the components of <paramref name="image"/>; more than <paramref name="maxComponents"/> is not a line of
-    /// digits, and stops the labelling at once (bounded time and memory for a page of text or noise).
+    /// digits, and is refused (time and memory linear in the pixels, which the decoder bounds). Labels are numbered in
+    /// the raster order of each component's first pixel.
     /// </summary>
     /// <exception cref="DigitImageException">There are more than <paramref name="maxComponents"/> components.</exception>
     public static InkComponents Find(GrayImage image, int maxComponents, string source)
@@ -48,55 +49,52 @@ internal sealed class InkComponents : IDisposable
         int count = w * h;
         var labels = ArrayPool<int>.Shared.Rent(count);
         Array.Clear(labels, 0, count);
-        var components = new List<InkComponent>();
-        var stack = new Stack<int>();
-        for (int start = 0; start < count; start++)
+        var runs = new InkRuns();
+        try
         {
-            if (labels[start] != 0 || pixels[start] < InkThreshold)
+            runs.Scan(pixels, w, h);
+            runs.Flatten();
+            var components = new List<InkComponent>();
+            // Each run's label replaces its root in the same array: a root comes before the rest of its set.
+            var rootOrLabel = runs.Parent;
+            for (int r = 0; r < runs.Count; r++)
             {
-                continue;
-            }
-            if (components.Count == maxComponents)
-            {
-                ArrayPool<int>.Shared.Return(labels);
-                throw new DigitImageException(DigitImageError.NoDigit,
-                    $"{source}: more than {maxComponents} separate marks; this is not one line of digits (a page of text or a noisy scan?). Crop the image to the number.");
-            }
-            int label = components.Count + 1;
-            int left = w, top = h, right = -1, bottom = -1, area = 0;
-            labels[start] = label;
-            stack.Push(start);
-            while (stack.Count > 0)
-            {
-                int p = stack.Pop();
-                int x = p % w, y = p / w;
-                area++;
-                left = Math.Min(left, x);
-                right = Math.Max(right, x);
-                top = Math.Min(top, y);
-                bottom = Math.Max(bottom, y);
-                for (int dy = -1; dy <= 1; dy++)
+                int root = rootOrLabel[r];
+                int label;
+                if (root == r)
                 {
-                    int ny = y + dy;
-                    if (ny < 0 || ny >= h)
+                    if (components.Count == maxComponents)
                     {
-                        continue;
+                        ArrayPool<int>.Shared.Return(labels);
+                        throw new DigitImageException(DigitImageError.NoDigit,
+                            $"{source}: more than {maxComponents} separate marks; this is not one line of digits (a page of text or a noisy scan?). Crop the image to the number.");
                     }
-                    for (int dx = -1; dx <= 1; dx++)
-                    {
-                        int nx = x + dx;
-                        int q = (ny * w) + nx;
-                        if (nx >= 0 && nx < w && labels[q] == 0 && pixels[q] >= InkThreshold)
-                        {
-                            labels[q] = label;
-                            stack.Push(q);
-                        }
-                    }
+                    label = components.Count + 1;
+                    components.Add(new InkComponent(label, w, h, -1, -1, 0));
                 }
+                else
+                {
+                    label = rootOrLabel[root];
+                }
+                rootOrLabel[r] = label;
+                var (y, x0, x1) = (runs.Row[r], runs.Start[r], runs.End[r]);
+                Array.Fill(labels, label, (y * w) + x0, x1 - x0 + 1);
+                var c = components[label - 1];
+                components[label - 1] = c with
+                {
+                    Left = Math.Min(c.Left, x0),
+                    Right = Math.Max(c.Right, x1),
+                    Top = Math.Min(c.Top, y),
+                    Bottom = Math.Max(c.Bottom, y),
+                    Area = c.Area + (x1 - x0 + 1),
+                };
             }
-            components.Add(new InkComponent(label, left, top, right, bottom, area));
+            return new InkComponents(image, labels, components);
         }
-        return new InkComponents(image, labels, components);
+        finally
+        {
+            runs.Dispose();
+        }
     }
 
     /// <summary>
@@ -115,37 +113,50 @@ internal sealed class InkComponents : IDisposable
             (rowFrom, rowTo) = (Math.Min(rowFrom, component.Top), Math.Max(rowTo, component.Bottom));
             (columnFrom, columnTo) = (Math.Max(x0, Math.Min(columnFrom, component.Left)), Math.Min(x1 - 1, Math.Max(columnTo, component.Right)));
         }
-        int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
-        // Only the wanted components' boxes can hold their ink.
-        for (int y = rowFrom; y <= rowTo; y++)
-        {
-            for (int x = columnFrom; x <= columnTo; x++)
-            {
-                if (wanted[Labels[(y * w) + x]])
-                {
-                    left = Math.Min(left, x);
-                    right = Math.Max(right, x);
-                    top = Math.Min(top, y);
-                    bottom = Math.Max(bottom, y);
-                }
-            }
-        }
-        if (right < 0)
+        if (columnTo < columnFrom)
         {
             return null;
         }
-        int cw = right - left + 1, ch = bottom - top + 1;
-        var crop = new float[cw * ch];
-        for (int y = 0; y < ch; y++)
+        // One pass over the wanted components' boxes (only they can hold their ink) takes the pixels and finds the
+        // ink's own box; the crop is then copied out of that, row by row.
+        int bw = columnTo - columnFrom + 1, bh = rowTo - rowFrom + 1;
+        var taken = ArrayPool<float>.Shared.Rent(bw * bh);
+        try
         {
-            for (int x = 0; x < cw; x++)
+            int left = int.MaxValue, top = int.MaxValue, right = -1, bottom = -1;
+            for (int y = 0; y < bh; y++)
             {
-                int p = ((top + y) * w) + left + x;
-                int l = Labels[p];
-                // Faint antialiasing next to this digit's strokes belongs to it too; a neighbour's ink does not.
-                crop[(y * cw) + x] = l == 0 ? (pixels[p] < InkThreshold ? pixels[p] : 0f) : wanted[l] ? pixels[p] : 0f;
+                int from = ((rowFrom + y) * w) + columnFrom;
+                for (int x = 0; x < bw; x++)
+                {
+                    int l = Labels[from + x];
+                    float p = pixels[from + x];
+                    if (wanted[l])
+                    {
+                        left = Math.Min(left, x);
+                        right = Math.Max(right, x);
+                        top = Math.Min(top, y);
+                        bottom = Math.Max(bottom, y);
+                    }
+                    // Faint antialiasing next to this digit's strokes belongs to it too; a neighbour's ink does not.
+                    taken[(y * bw) + x] = l == 0 ? (p < InkThreshold ? p : 0f) : wanted[l] ? p : 0f;
+                }
             }
+            if (right < 0)
+            {
+                return null;
+            }
+            int cw = right - left + 1, ch = bottom - top + 1;
+            var crop = new float[cw * ch];
+            for (int y = 0; y < ch; y++)
+            {
+                Array.Copy(taken, ((top + y) * bw) + left, crop, y * cw, cw);
+            }
+            return (new GrayImage(crop, cw, ch), new SixLabors.ImageSharp.Rectangle(columnFrom + left, rowFrom + top, cw, ch));
         }
-        return (new GrayImage(crop, cw, ch), new SixLabors.ImageSharp.Rectangle(left, top, cw, ch));
+        finally
+        {
+            ArrayPool<float>.Shared.Return(taken);
+        }
     }
 }

@@ -1,0 +1,88 @@
+using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Reading;
+using Xunit;
+
+namespace MnistCnn.Core.Tests;
+
+/// <summary>The run-based labelling against a plain 8-connected flood fill, on random ink of every density.</summary>
+public sealed class InkComponentsTests
+{
+    [Theory]
+    [InlineData(1, 37, 23, 0.1)]
+    [InlineData(2, 37, 23, 0.4)]
+    [InlineData(3, 64, 40, 0.6)]
+    [InlineData(4, 1, 50, 0.5)]
+    [InlineData(5, 50, 1, 0.5)]
+    [InlineData(6, 90, 30, 0.8)]
+    public void Labels_boxes_and_areas_match_a_flood_fill_in_raster_order(int seed, int w, int h, double density)
+    {
+        var random = new Random(seed);
+        // Values either side of the ink threshold, the threshold itself included.
+        var pixels = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < density
+            ? (random.Next(4) == 0 ? InkComponents.InkThreshold : 0.3f + (0.7f * (float)random.NextDouble()))
+            : 0.29f * (float)random.NextDouble()).ToArray();
+        var (expectedLabels, expected) = FloodFill(pixels, w, h);
+
+        using var found = InkComponents.Find(new GrayImage(pixels, w, h), 100_000, "test");
+        Assert.Equal(expected, found.All);
+        Assert.Equal(expectedLabels, found.Labels.Take(w * h));
+    }
+
+    [Fact]
+    public void More_components_than_allowed_are_refused()
+    {
+        // 11 x 11 isolated dots.
+        int w = 22, h = 22;
+        var pixels = new float[w * h];
+        for (int y = 0; y < h; y += 2)
+        {
+            for (int x = 0; x < w; x += 2)
+            {
+                pixels[(y * w) + x] = 1f;
+            }
+        }
+        using (var exactly = InkComponents.Find(new GrayImage(pixels, w, h), 121, "dots"))
+        {
+            Assert.Equal(121, exactly.All.Count);
+        }
+        var error = Assert.Throws<DigitImageException>(() => InkComponents.Find(new GrayImage(pixels, w, h), 120, "dots"));
+        Assert.Equal(DigitImageError.NoDigit, error.Error);
+        Assert.Contains("more than 120 separate marks", error.Message, StringComparison.Ordinal);
+    }
+
+    private static (int[] Labels, List<InkComponent> Components) FloodFill(float[] pixels, int w, int h)
+    {
+        var labels = new int[w * h];
+        var components = new List<InkComponent>();
+        for (int start = 0; start < w * h; start++)
+        {
+            if (labels[start] != 0 || pixels[start] < InkComponents.InkThreshold)
+            {
+                continue;
+            }
+            int label = components.Count + 1;
+            int left = w, top = h, right = -1, bottom = -1, area = 0;
+            var queue = new Queue<int>([start]);
+            labels[start] = label;
+            while (queue.TryDequeue(out int p))
+            {
+                int x = p % w, y = p / w;
+                (left, right, top, bottom, area) = (Math.Min(left, x), Math.Max(right, x), Math.Min(top, y), Math.Max(bottom, y), area + 1);
+                for (int ny = Math.Max(0, y - 1); ny <= Math.Min(h - 1, y + 1); ny++)
+                {
+                    for (int nx = Math.Max(0, x - 1); nx <= Math.Min(w - 1, x + 1); nx++)
+                    {
+                        int q = (ny * w) + nx;
+                        if (labels[q] == 0 && pixels[q] >= InkComponents.InkThreshold)
+                        {
+                            labels[q] = label;
+                            queue.Enqueue(q);
+                        }
+                    }
+                }
+            }
+            components.Add(new InkComponent(label, left, top, right, bottom, area));
+        }
+        return (labels, components);
+    }
+}
