@@ -17,17 +17,18 @@ internal readonly record struct InkComponent(int Label, int Left, int Top, int R
 /// </summary>
 internal sealed class InkComponents : IDisposable
 {
-    /// <summary>Pixels at or above this level are ink for the connectivity (the image is ink in [0, 1] on 0).</summary>
-    public const float InkThreshold = 0.3f;
-
-    private InkComponents(GrayImage image, int[] labels, List<InkComponent> components)
+    private InkComponents(GrayImage image, float threshold, int[] labels, List<InkComponent> components)
     {
         Image = image;
+        Threshold = threshold;
         Labels = labels;
         All = components;
     }
 
     public GrayImage Image { get; }
+
+    /// <summary>Pixels at or above this level are ink for the connectivity (the image is ink in [0, 1] on 0); fainter ones next to a component's strokes go with it into a crop.</summary>
+    public float Threshold { get; }
 
     public int[] Labels { get; }
 
@@ -42,7 +43,7 @@ internal sealed class InkComponents : IDisposable
     /// the raster order of each component's first pixel.
     /// </summary>
     /// <exception cref="DigitImageException">There are more than <paramref name="maxComponents"/> components.</exception>
-    public static InkComponents Find(GrayImage image, int maxComponents, string source)
+    public static InkComponents Find(GrayImage image, float threshold, int maxComponents, string source)
     {
         var (pixels, w, h) = image;
         // Rented, like the image: a fresh 4 bytes per pixel would cost a page fault per 1,024 pixels. Dispose returns it.
@@ -52,7 +53,7 @@ internal sealed class InkComponents : IDisposable
         var runs = new InkRuns();
         try
         {
-            runs.Scan(pixels, w, h);
+            runs.Scan(pixels, w, h, threshold);
             runs.Flatten();
             var components = new List<InkComponent>();
             // Each run's label replaces its root in the same array: a root comes before the rest of its set.
@@ -89,7 +90,7 @@ internal sealed class InkComponents : IDisposable
                     Area = c.Area + (x1 - x0 + 1),
                 };
             }
-            return new InkComponents(image, labels, components);
+            return new InkComponents(image, threshold, labels, components);
         }
         finally
         {
@@ -139,7 +140,7 @@ internal sealed class InkComponents : IDisposable
                         bottom = Math.Max(bottom, y);
                     }
                     // Faint antialiasing next to this digit's strokes belongs to it too; a neighbour's ink does not.
-                    taken[(y * bw) + x] = l == 0 ? (p < InkThreshold ? p : 0f) : wanted[l] ? p : 0f;
+                    taken[(y * bw) + x] = l == 0 ? (p < Threshold ? p : 0f) : wanted[l] ? p : 0f;
                 }
             }
             if (right < 0)

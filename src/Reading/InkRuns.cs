@@ -20,8 +20,8 @@ internal sealed class InkRuns : IDisposable
 
     public int Count { get; private set; }
 
-    /// <summary>Finds the runs of pixels at or above <see cref="InkComponents.InkThreshold"/> and joins the touching ones.</summary>
-    public void Scan(float[] pixels, int w, int h)
+    /// <summary>Finds the runs of pixels at or above <paramref name="threshold"/> and joins the touching ones.</summary>
+    public void Scan(float[] pixels, int w, int h, float threshold)
     {
         int aboveFirst = 0, aboveEnd = 0;
         for (int y = 0; y < h; y++)
@@ -29,12 +29,12 @@ internal sealed class InkRuns : IDisposable
             int rowFirst = Count, row = y * w, above = aboveFirst;
             for (int x = 0; x < w; x++)
             {
-                if (pixels[row + x] < InkComponents.InkThreshold)
+                if (pixels[row + x] < threshold)
                 {
                     continue;
                 }
                 int start = x;
-                while (x + 1 < w && pixels[row + x + 1] >= InkComponents.InkThreshold)
+                while (x + 1 < w && pixels[row + x + 1] >= threshold)
                 {
                     x++;
                 }

@@ -17,6 +17,13 @@ internal static class TrainingCrops
     private const int Size = MnistFormat.ImageSize;
     private const byte CropThreshold = 40;
 
+    /// <summary>
+    /// The connectivity threshold of the lines these crops are cut from: the one the embedded model was trained with,
+    /// kept so that its recipe still makes it. The reader connects fainter ink (<see cref="DigitReader.InkThreshold"/>);
+    /// a model retrained on crops cut at that read worse (<c>tests/MnistCnn.Core.Benchmarks/README.md</c>).
+    /// </summary>
+    private const float InkThreshold = 0.3f;
+
     /// <summary>A crop of this share of all is a bad cut, labelled <see cref="MnistDataset.NoDigit"/>.</summary>
     private const double BadCutShare = 0.2;
 
@@ -167,7 +174,7 @@ internal static class TrainingCrops
         var gray = random.NextDouble() < 0.3
             ? LowResolution(ink, width, height, digits[target].Height, random)
             : new GrayImage(ink.Select(b => b / 255f).ToArray(), width, height);
-        using var components = InkComponents.Find(gray, DigitReader.MaxComponents, "training line");
+        using var components = InkComponents.Find(gray, InkThreshold, DigitReader.MaxComponents, "training line");
         var (pieces, lineHeight) = LineSegmenter.Split(components);
         // Ink pixels of an image placed at (left, top) in the line, counted by the digit that drew them (0: none).
         int[] InkByOwner(GrayImage image, int left, int top)
@@ -177,7 +184,7 @@ internal static class TrainingCrops
             {
                 for (int cx = 0; cx < image.Width; cx++)
                 {
-                    if (image.Pixels[(y * image.Width) + cx] >= InkComponents.InkThreshold)
+                    if (image.Pixels[(y * image.Width) + cx] >= InkThreshold)
                     {
                         counts[owner[((top + y) * height / gray.Height * width) + ((left + cx) * width / gray.Width)]]++;
                     }

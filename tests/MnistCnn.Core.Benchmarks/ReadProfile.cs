@@ -37,7 +37,7 @@ internal static class ReadProfile
                 long start = Stopwatch.GetTimestamp();
                 var ink = classifier.Preprocessor.InkOf(image, "profile");
                 long inked = Stopwatch.GetTimestamp();
-                using var components = InkComponents.Find(ink, DigitReader.MaxComponents, "profile");
+                using var components = InkComponents.Find(ink, DigitReader.InkThreshold, DigitReader.MaxComponents, "profile");
                 long found = Stopwatch.GetTimestamp();
                 var (pieces, lineHeight) = LineSegmenter.Split(components);
                 long cut = Stopwatch.GetTimestamp();

@@ -27,7 +27,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     private static int ComponentsOf(Image<L8> image)
     {
         var ink = DigitImagePreprocessor.InkOf(image, "test");
-        using var components = InkComponents.Find(ink, 500, "test");
+        using var components = InkComponents.Find(ink, DigitReader.InkThreshold, 500, "test");
         DigitImagePreprocessor.ReturnInk(ink);
         return components.All.Count(c => c.Area > 20);
     }

@@ -7,6 +7,8 @@ namespace MnistCnn.Core.Tests;
 /// <summary>The run-based labelling against a plain 8-connected flood fill, on random ink of every density.</summary>
 public sealed class InkComponentsTests
 {
+    private const float Threshold = 0.2f;
+
     [Theory]
     [InlineData(1, 37, 23, 0.1)]
     [InlineData(2, 37, 23, 0.4)]
@@ -19,11 +21,11 @@ public sealed class InkComponentsTests
         var random = new Random(seed);
         // Values either side of the ink threshold, the threshold itself included.
         var pixels = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < density
-            ? (random.Next(4) == 0 ? InkComponents.InkThreshold : 0.3f + (0.7f * (float)random.NextDouble()))
-            : 0.29f * (float)random.NextDouble()).ToArray();
+            ? (random.Next(4) == 0 ? Threshold : Threshold + ((1 - Threshold) * (float)random.NextDouble()))
+            : 0.99f * Threshold * (float)random.NextDouble()).ToArray();
         var (expectedLabels, expected) = FloodFill(pixels, w, h);
 
-        using var found = InkComponents.Find(new GrayImage(pixels, w, h), 100_000, "test");
+        using var found = InkComponents.Find(new GrayImage(pixels, w, h), Threshold, 100_000, "test");
         Assert.Equal(expected, found.All);
         Assert.Equal(expectedLabels, found.Labels.Take(w * h));
     }
@@ -41,11 +43,11 @@ public sealed class InkComponentsTests
                 pixels[(y * w) + x] = 1f;
             }
         }
-        using (var exactly = InkComponents.Find(new GrayImage(pixels, w, h), 121, "dots"))
+        using (var exactly = InkComponents.Find(new GrayImage(pixels, w, h), Threshold, 121, "dots"))
         {
             Assert.Equal(121, exactly.All.Count);
         }
-        var error = Assert.Throws<DigitImageException>(() => InkComponents.Find(new GrayImage(pixels, w, h), 120, "dots"));
+        var error = Assert.Throws<DigitImageException>(() => InkComponents.Find(new GrayImage(pixels, w, h), Threshold, 120, "dots"));
         Assert.Equal(DigitImageError.NoDigit, error.Error);
         Assert.Contains("more than 120 separate marks", error.Message, StringComparison.Ordinal);
     }
@@ -56,7 +58,7 @@ public sealed class InkComponentsTests
         var components = new List<InkComponent>();
         for (int start = 0; start < w * h; start++)
         {
-            if (labels[start] != 0 || pixels[start] < InkComponents.InkThreshold)
+            if (labels[start] != 0 || pixels[start] < Threshold)
             {
                 continue;
             }
@@ -73,7 +75,7 @@ public sealed class InkComponentsTests
                     for (int nx = Math.Max(0, x - 1); nx <= Math.Min(w - 1, x + 1); nx++)
                     {
                         int q = (ny * w) + nx;
-                        if (labels[q] == 0 && pixels[q] >= InkComponents.InkThreshold)
+                        if (labels[q] == 0 && pixels[q] >= Threshold)
                         {
                             labels[q] = label;
                             queue.Enqueue(q);
