@@ -88,14 +88,9 @@ internal static class StrokeWidth
     {
         int count = buffer.Length - shift;
         int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
-            for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
-            {
-                var here = new Vector<float>(buffer, i);
-                var along = new Vector<float>(buffer, i + shift);
-                Vector.Max(here, along).CopyTo(buffer, i);
-            }
+            Vector.Max(new Vector<float>(buffer, i), new Vector<float>(buffer, i + shift)).CopyTo(buffer, i);
         }
         for (; i < count; i++)
         {

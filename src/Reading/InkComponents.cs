@@ -66,7 +66,6 @@ internal sealed class InkComponents : IDisposable
                 {
                     if (components.Count == maxComponents)
                     {
-                        ArrayPool<int>.Shared.Return(labels);
                         throw new DigitImageException(DigitImageError.NoDigit,
                             $"{source}: more than {maxComponents} separate marks; this is not one line of digits (a page of text or a noisy scan?). Crop the image to the number.");
                     }
@@ -91,6 +90,11 @@ internal sealed class InkComponents : IDisposable
                 };
             }
             return new InkComponents(image, threshold, labels, components);
+        }
+        catch
+        {
+            ArrayPool<int>.Shared.Return(labels);
+            throw;
         }
         finally
         {
