@@ -154,24 +154,37 @@ public sealed class DigitReader
         }
     }
 
+    /// <summary>The number read along the <see cref="BestPath"/>.</summary>
+    internal static NumberReading Decode(LineCandidates line, ReadingCosts costs, string source)
+    {
+        var path = BestPath(line, costs, source);
+        if (path.Count == 0)
+        {
+            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (only stray marks). Write or photograph the number with clear contrast.");
+        }
+        if (path.Count > MaxDigits)
+        {
+            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: {path.Count} digits found, more than the {MaxDigits} of one number. Crop the image to one line of digits.");
+        }
+        return new NumberReading(path.ConvertAll(c => new ReadDigit(c.Digit, c.Confidence, c.Box, c.Input)));
+    }
+
     /// <summary>
     /// The left-to-right path of candidates with the highest total log-probability, less the <paramref name="costs"/> of
     /// its cuts, joins, skipped stray marks and implausible shapes.
     /// </summary>
-    internal static NumberReading Decode(LineCandidates line, ReadingCosts costs, string source)
+    internal static List<Candidate> BestPath(LineCandidates line, ReadingCosts costs, string source)
     {
         var (pieces, lineHeight, candidates) = line;
         var best = new double[pieces.Count + 1];
         var back = new int[pieces.Count + 1];
         Array.Fill(best, double.NegativeInfinity);
         best[0] = 0;
-        double medianInk = pieces.Select(p => p.GroupArea).Order().ElementAt(pieces.Count / 2);
         var byEnd = candidates.Select((c, i) => (c, i)).ToLookup(c => c.c.To);
         for (int at = 1; at <= pieces.Count; at++)
         {
-            // A stray mark (a whole small group) may be passed over: back = -1.
-            var piece = pieces[at - 1];
-            if (!piece.CutInside && piece.GroupArea < costs.StrayInk * medianInk && best[at - 1] - costs.SkipCost > best[at])
+            // A stray mark may be passed over: back = -1.
+            if (IsStray(line, at - 1, costs) && best[at - 1] - costs.SkipCost > best[at])
             {
                 best[at] = best[at - 1] - costs.SkipCost;
                 back[at] = -1;
@@ -191,7 +204,7 @@ public sealed class DigitReader
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (the marks cannot be put together into digits). Write the number on one line.");
         }
 
-        var digits = new List<ReadDigit>();
+        var path = new List<Candidate>();
         for (int at = pieces.Count; at > 0;)
         {
             if (back[at] < 0)
@@ -200,23 +213,19 @@ public sealed class DigitReader
                 continue;
             }
             var chosen = candidates[back[at]];
-            digits.Add(new ReadDigit(chosen.Digit, chosen.Confidence, chosen.Box, chosen.Input));
+            path.Add(chosen);
             at = chosen.From;
         }
-        digits.Reverse();
-        if (digits.Count == 0)
-        {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (only stray marks). Write or photograph the number with clear contrast.");
-        }
-        if (digits.Count > MaxDigits)
-        {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: {digits.Count} digits found, more than the {MaxDigits} of one number. Crop the image to one line of digits.");
-        }
-        return new NumberReading(digits);
+        path.Reverse();
+        return path;
     }
 
+    /// <summary>Whether piece <paramref name="piece"/> is a stray mark that a path may pass over: a whole group with little ink against the line's median.</summary>
+    internal static bool IsStray(LineCandidates line, int piece, ReadingCosts costs) =>
+        !line.Pieces[piece].CutInside && line.Pieces[piece].GroupArea < costs.StrayInk * line.MedianInk;
+
     /// <summary>A candidate's log-probability less what its shape and its cuts and joins cost.</summary>
-    private static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs)
+    internal static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs)
     {
         double score = Math.Log(Math.Max(candidate.Confidence, 1e-9f)) - costs.DigitCost
             - (costs.JoinCost * (pieces[candidate.To - 1].Group - pieces[candidate.From].Group))
@@ -258,4 +267,8 @@ public sealed class DigitReader
 internal sealed record Candidate(int From, int To, Rectangle Box, PreprocessedDigit Input, int Digit, float Confidence);
 
 /// <summary>A line's pieces, its height, and every candidate digit over them, classified.</summary>
-internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, List<Candidate> Candidates);
+internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, List<Candidate> Candidates)
+{
+    /// <summary>The median piece's group ink, against which a stray mark is small.</summary>
+    public double MedianInk { get; } = Pieces.Select(p => p.GroupArea).Order().ElementAt(Pieces.Count / 2);
+}

@@ -56,7 +56,7 @@ if (mode is "read-digits")
 }
 if (mode is "read-tune")
 {
-    ReadTuning.Run(mnist, int.Parse(ArgValue("--numbers") ?? "100", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--model"));
+    ReadTuning.Run(mnist, int.Parse(ArgValue("--numbers") ?? "100", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--model"), ArgValue("--explain"));
 }
 if (mode is "scalar-lifetime")
 {

@@ -24,7 +24,11 @@ internal static class ReadTuning
     private static readonly double[] ShortDigits = [0.5, 0.6];
     private static readonly double[] DigitCosts = [0.0, 0.5, 1.0];
 
-    public static void Run(string mnistDirectory, int perCondition, string? model)
+    /// <summary>
+    /// Tunes on <paramref name="perCondition"/> numbers per condition; with <paramref name="explain"/> (a condition's
+    /// name) it also says why the default costs misread that condition's numbers.
+    /// </summary>
+    public static void Run(string mnistDirectory, int perCondition, string? model, string? explain)
     {
         using var digits = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
         using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
@@ -90,12 +94,125 @@ internal static class ReadTuning
         {
             Describe("", costs);
         }
+        if (explain is not null)
+        {
+            int condition = Array.FindIndex(spacings, s => s.ToString().Equals(explain, StringComparison.OrdinalIgnoreCase));
+            if (condition < 0)
+            {
+                throw new ArgumentException($"--explain {explain}: not a condition ({string.Join(", ", spacings)}).");
+            }
+            Explain(lines.Where(l => l.Condition == condition).Select(l => (l.Text, l.Line)).ToList(), ReadingCosts.Default);
+        }
 
         void Describe(string label, ReadingCosts costs)
         {
             double mean = Score(costs, out var per);
             Console.WriteLine($"{mean,7:P1}  [{string.Join(" ", per.Select(p => $"{p:P0}"))}]  cut {costs.CutCost} wideCut {costs.WideCutCost} join {costs.JoinCost} width {costs.WidthCost}@{costs.WideDigit} height {costs.HeightCost}@{costs.ShortDigit} digit {costs.DigitCost} {label}");
         }
+    }
+
+    /// <summary>
+    /// For each misread number: the path the costs chose and the best-scoring path that reads the true number (none when
+    /// no path of candidates does), each candidate as digit@confidence[pieces] width in line heights; then the misreads
+    /// counted by kind, and the median score by which the chosen path beat a reachable true one.
+    /// </summary>
+    private static void Explain(List<(string Text, LineCandidates? Line)> lines, ReadingCosts costs)
+    {
+        int refused = 0, unreachable = 0, shorter = 0, longer = 0;
+        var gaps = new List<double>();
+        foreach (var (text, line) in lines)
+        {
+            string read = line is null ? "" : Read(line, costs);
+            if (read == text)
+            {
+                continue;
+            }
+            if (line is null || read.Length == 0)
+            {
+                refused++;
+                continue;
+            }
+            shorter += read.Length < text.Length ? 1 : 0;
+            longer += read.Length > text.Length ? 1 : 0;
+            var chosen = DigitReader.BestPath(line, costs, "tune");
+            var truth = TruePath(line, text, costs);
+            double chosenScore = chosen.Sum(c => DigitReader.Score(c, line.Pieces, line.LineHeight, costs));
+            Console.WriteLine($"{text} read as {read}: chosen {chosenScore:F2} {Path(chosen)}");
+            if (truth is null)
+            {
+                unreachable++;
+                Console.WriteLine("    no path of candidates reads it");
+                continue;
+            }
+            double trueScore = truth.Sum(c => DigitReader.Score(c, line.Pieces, line.LineHeight, costs));
+            gaps.Add(chosenScore - trueScore);
+            Console.WriteLine($"    true   {trueScore:F2} {Path(truth)}");
+
+            string Path(List<Candidate> path) =>
+                string.Join(" ", path.Select(c => $"{c.Digit}@{c.Confidence:F2}[{c.From}-{c.To}]{c.Box.Width / (double)line.LineHeight:F2}"));
+        }
+        int misread = refused + unreachable + gaps.Count;
+        Console.WriteLine($"explain: {misread} of {lines.Count} misread: {refused} refused, {unreachable} with no path of candidates reading the number, "
+            + $"{gaps.Count} where the chosen path outscored a true one (median by {(gaps.Count == 0 ? 0 : gaps.Order().ElementAt(gaps.Count / 2)):F2}); "
+            + $"{shorter} read with too few digits, {longer} with too many");
+    }
+
+    /// <summary>
+    /// The best-scoring left-to-right path of candidates that reads exactly <paramref name="text"/> (stray marks skipped as
+    /// the reader would), or null when there is none.
+    /// </summary>
+    private static List<Candidate>? TruePath(LineCandidates line, string text, ReadingCosts costs)
+    {
+        int pieces = line.Pieces.Count;
+        var best = new double[pieces + 1, text.Length + 1];
+        var back = new Candidate?[pieces + 1, text.Length + 1];
+        for (int at = 0; at <= pieces; at++)
+        {
+            for (int k = 0; k <= text.Length; k++)
+            {
+                best[at, k] = at == 0 && k == 0 ? 0 : double.NegativeInfinity;
+            }
+        }
+        for (int at = 1; at <= pieces; at++)
+        {
+            for (int k = 0; k <= text.Length; k++)
+            {
+                if (DigitReader.IsStray(line, at - 1, costs))
+                {
+                    best[at, k] = best[at - 1, k] - costs.SkipCost;
+                }
+            }
+            foreach (var candidate in line.Candidates.Where(c => c.To == at))
+            {
+                for (int k = 1; k <= text.Length; k++)
+                {
+                    double score = best[candidate.From, k - 1] + DigitReader.Score(candidate, line.Pieces, line.LineHeight, costs);
+                    if (text[k - 1] - '0' == candidate.Digit && score > best[at, k])
+                    {
+                        (best[at, k], back[at, k]) = (score, candidate);
+                    }
+                }
+            }
+        }
+        if (double.IsNegativeInfinity(best[pieces, text.Length]))
+        {
+            return null;
+        }
+        var path = new List<Candidate>();
+        for (int at = pieces, k = text.Length; at > 0;)
+        {
+            if (back[at, k] is { } c)
+            {
+                path.Add(c);
+                (at, k) = (c.From, k - 1);
+            }
+            else
+            {
+                at--;
+            }
+        }
+        path.Reverse();
+        return path;
     }
 
     /// <summary>Whether some left-to-right path of candidates (stray marks may be skipped) reads exactly <paramref name="text"/>.</summary>
