@@ -45,51 +45,81 @@ public sealed class DigitReader
     /// <summary>Reads the number in an image file.</summary>
     /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no line of digits.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    public NumberReading Read(string imagePath)
+    public NumberReading Read(string imagePath) => Read(imagePath, null);
+
+    /// <summary>Reads the number in an image file, of as many digits as <paramref name="options"/> allow (null: any number, refused beyond <see cref="MaxDigits"/>).</summary>
+    /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no line of that many digits.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public NumberReading Read(string imagePath, ReadOptions? options)
     {
         ArgumentException.ThrowIfNullOrEmpty(imagePath);
+        options?.Validate(nameof(options));
         using var stream = new FileStream(imagePath, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(stream, imagePath), imagePath), imagePath);
+        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(stream, imagePath), imagePath), options, imagePath);
     }
 
     /// <summary>Reads the number in an encoded image (PNG, JPEG, BMP or GIF).</summary>
     /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no line of digits.</exception>
-    public NumberReading Read(byte[] encodedImage)
+    public NumberReading Read(byte[] encodedImage) => Read(encodedImage, null);
+
+    /// <summary>Reads the number in an encoded image (PNG, JPEG, BMP or GIF), of as many digits as <paramref name="options"/> allow (null: any number, refused beyond <see cref="MaxDigits"/>).</summary>
+    /// <exception cref="DigitImageException">The bytes are not an accepted image, are too large, or show no line of that many digits.</exception>
+    public NumberReading Read(byte[] encodedImage, ReadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
-        return Read(Classifier.Preprocessor.InkOf(encodedImage, "image"), "image");
+        options?.Validate(nameof(options));
+        return Read(Classifier.Preprocessor.InkOf(encodedImage, "image"), options, "image");
     }
 
     /// <summary>Reads the number in an encoded image stream, read up to the size limit.</summary>
     /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no line of digits.</exception>
-    public NumberReading Read(Stream encodedImage)
+    public NumberReading Read(Stream encodedImage) => Read(encodedImage, null);
+
+    /// <summary>Reads the number in an encoded image stream, read up to the size limit, of as many digits as <paramref name="options"/> allow (null: any number, refused beyond <see cref="MaxDigits"/>).</summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no line of that many digits.</exception>
+    public NumberReading Read(Stream encodedImage, ReadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
-        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(encodedImage, "stream"), "stream"), "stream");
+        options?.Validate(nameof(options));
+        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(encodedImage, "stream"), "stream"), options, "stream");
     }
 
     /// <summary>Reads the number in an image of any size and pixel format.</summary>
     /// <exception cref="DigitImageException">The image shows no line of digits.</exception>
-    public NumberReading Read(Image image)
+    public NumberReading Read(Image image) => Read(image, null);
+
+    /// <summary>Reads the number in an image of any size and pixel format, of as many digits as <paramref name="options"/> allow (null: any number, refused beyond <see cref="MaxDigits"/>).</summary>
+    /// <exception cref="DigitImageException">The image shows no line of that many digits.</exception>
+    public NumberReading Read(Image image, ReadOptions? options)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return Read(DigitImagePreprocessor.InkOf(image, "image"), "image");
+        options?.Validate(nameof(options));
+        return Read(DigitImagePreprocessor.InkOf(image, "image"), options, "image");
     }
 
     /// <summary>Reads an encoded image stream (an upload) asynchronously, up to the size limit, and reads the number in it.</summary>
     /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no line of digits.</exception>
-    public async Task<NumberReading> ReadAsync(Stream encodedImage, CancellationToken cancellationToken = default)
+    public Task<NumberReading> ReadAsync(Stream encodedImage, CancellationToken cancellationToken) =>
+        ReadAsync(encodedImage, null, cancellationToken);
+
+    /// <summary>
+    /// Reads an encoded image stream (an upload) asynchronously, up to the size limit, and reads the number in it, of as
+    /// many digits as <paramref name="options"/> allow (null: any number, refused beyond <see cref="MaxDigits"/>).
+    /// </summary>
+    /// <exception cref="DigitImageException">The stream is not an accepted image, is too large, or shows no line of that many digits.</exception>
+    public async Task<NumberReading> ReadAsync(Stream encodedImage, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
+        options?.Validate(nameof(options));
         byte[] encoded = await Classifier.Preprocessor.ReadBoundedAsync(encodedImage, "stream", cancellationToken).ConfigureAwait(false);
-        return Read(Classifier.Preprocessor.InkOf(encoded, "stream"), "stream");
+        return Read(Classifier.Preprocessor.InkOf(encoded, "stream"), options, "stream");
     }
 
-    private NumberReading Read(GrayImage ink, string source)
+    private NumberReading Read(GrayImage ink, ReadOptions? options, string source)
     {
         try
         {
-            return Decode(Analyse(ink, source), ReadingCosts.Default, source);
+            return Decode(Analyse(ink, source, options), ReadingCosts.Default, options, source);
         }
         finally
         {
@@ -101,10 +131,19 @@ public sealed class DigitReader
     /// Segments the line into pieces and classifies every plausible digit (1 to <see cref="MaxPiecesPerDigit"/>
     /// neighbouring pieces) in one batched call.
     /// </summary>
-    internal LineCandidates Analyse(GrayImage ink, string source)
+    internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null)
+    {
+        var line = Analyse(ink, source, LineSegmenter.WideGroup);
+        // Asked for more digits than these pieces can make, it cuts narrower groups too.
+        return options is not null && BestPath(line, ReadingCosts.Default, options.MinDigits, options.MaxDigits) is null
+            ? Analyse(ink, source, LineSegmenter.NarrowerWideGroup)
+            : line;
+    }
+
+    private LineCandidates Analyse(GrayImage ink, string source, double wideGroup)
     {
         using var components = InkComponents.Find(ink, InkThreshold, MaxComponents, source);
-        var (pieces, lineHeight) = LineSegmenter.Split(components);
+        var (pieces, lineHeight) = LineSegmenter.Split(components, wideGroup);
         if (pieces.Count == 0)
         {
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks). Write or photograph the number with clear contrast.");
@@ -121,12 +160,12 @@ public sealed class DigitReader
     }
 
     /// <summary>The classified candidates of the line in an encoded image, without choosing a path (the benchmarks tune and time with them).</summary>
-    internal LineCandidates Analyse(byte[] encodedImage, string source)
+    internal LineCandidates Analyse(byte[] encodedImage, string source, ReadOptions? options = null)
     {
         var ink = Classifier.Preprocessor.InkOf(encodedImage, source);
         try
         {
-            return Analyse(ink, source);
+            return Analyse(ink, source, options);
         }
         finally
         {
@@ -154,67 +193,114 @@ public sealed class DigitReader
         }
     }
 
-    /// <summary>The number read along the <see cref="BestPath"/>.</summary>
-    internal static NumberReading Decode(LineCandidates line, ReadingCosts costs, string source)
+    /// <summary>The number read along the <see cref="BestPath"/> of as many digits as <paramref name="options"/> allow.</summary>
+    internal static NumberReading Decode(LineCandidates line, ReadingCosts costs, ReadOptions? options, string source)
     {
-        var path = BestPath(line, costs, source);
-        if (path.Count == 0)
+        List<Candidate>? path;
+        if (options is null)
         {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (only stray marks). Write or photograph the number with clear contrast.");
+            path = BestPath(line, costs, 0, MaxDigits + 1, tooMany: true)
+                ?? throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (the marks cannot be put together into digits). Write the number on one line.");
+            if (path.Count == 0)
+            {
+                throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (only stray marks). Write or photograph the number with clear contrast.");
+            }
+            if (path.Count > MaxDigits)
+            {
+                throw new DigitImageException(DigitImageError.NoDigit, $"{source}: {path.Count} digits found, more than the {MaxDigits} of one number. Crop the image to one line of digits.");
+            }
         }
-        if (path.Count > MaxDigits)
+        else
         {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: {path.Count} digits found, more than the {MaxDigits} of one number. Crop the image to one line of digits.");
+            string wanted = options.MinDigits == options.MaxDigits ? $"{options.MinDigits}" : $"{options.MinDigits} to {options.MaxDigits}";
+            path = BestPath(line, costs, options.MinDigits, options.MaxDigits)
+                ?? throw new DigitImageException(DigitImageError.NoDigit,
+                    $"{source}: no reading of {wanted} digits: its marks cannot be cut or put together into so many. Check that the image shows the whole number and that it has that many digits.");
         }
         return new NumberReading(path.ConvertAll(c => new ReadDigit(c.Digit, c.Confidence, c.Box, c.Input)));
     }
 
     /// <summary>
-    /// The left-to-right path of candidates with the highest total log-probability, less the <paramref name="costs"/> of
-    /// its cuts, joins, skipped stray marks and implausible shapes.
+    /// The left-to-right path of <paramref name="minDigits"/> to <paramref name="maxDigits"/> candidates with the highest
+    /// total log-probability, less the <paramref name="costs"/> of its cuts, joins, skipped stray marks and implausible
+    /// shapes; null when there is none. With <paramref name="tooMany"/>, paths of more than <paramref name="maxDigits"/>
+    /// digits compete too (counted together), so that a line of too many digits is found rather than cut down. Where
+    /// <paramref name="fits"/> is given, a candidate may be the k-th digit (from 0) only where it says so.
     /// </summary>
-    internal static List<Candidate> BestPath(LineCandidates line, ReadingCosts costs, string source)
+    internal static List<Candidate>? BestPath(LineCandidates line, ReadingCosts costs, int minDigits, int maxDigits, bool tooMany = false, Func<int, Candidate, bool>? fits = null)
     {
         var (pieces, lineHeight, candidates) = line;
-        var best = new double[pieces.Count + 1];
-        var back = new int[pieces.Count + 1];
-        Array.Fill(best, double.NegativeInfinity);
-        best[0] = 0;
+        int counts = maxDigits + 1;
+        // best[at, k]: the best score of a path over the first `at` pieces with k digits; back: the candidate that ends
+        // it (-1: a stray mark passed over) and the count before it.
+        var best = new double[pieces.Count + 1, counts];
+        var back = new (int Candidate, int Count)[pieces.Count + 1, counts];
+        for (int at = 0; at <= pieces.Count; at++)
+        {
+            for (int k = 0; k < counts; k++)
+            {
+                best[at, k] = at == 0 && k == 0 ? 0 : double.NegativeInfinity;
+            }
+        }
         var byEnd = candidates.Select((c, i) => (c, i)).ToLookup(c => c.c.To);
         for (int at = 1; at <= pieces.Count; at++)
         {
-            // A stray mark may be passed over: back = -1.
-            if (IsStray(line, at - 1, costs) && best[at - 1] - costs.SkipCost > best[at])
+            if (IsStray(line, at - 1, costs))
             {
-                best[at] = best[at - 1] - costs.SkipCost;
-                back[at] = -1;
+                for (int k = 0; k < counts; k++)
+                {
+                    (best[at, k], back[at, k]) = (best[at - 1, k] - costs.SkipCost, (-1, k));
+                }
             }
             foreach (var (candidate, index) in byEnd[at])
             {
-                double score = best[candidate.From] + Score(candidate, pieces, lineHeight, costs);
-                if (score > best[at])
+                double score = Score(candidate, pieces, lineHeight, costs);
+                for (int k = 0; k < counts; k++)
                 {
-                    best[at] = score;
-                    back[at] = index;
+                    int next = k + 1;
+                    if (next == counts)
+                    {
+                        if (!tooMany)
+                        {
+                            break;
+                        }
+                        next = k;
+                    }
+                    double total = best[candidate.From, k] + score;
+                    if (total > best[at, next] && (fits is null || fits(k, candidate)))
+                    {
+                        (best[at, next], back[at, next]) = (total, (index, k));
+                    }
                 }
             }
         }
-        if (double.IsNegativeInfinity(best[pieces.Count]))
-        {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (the marks cannot be put together into digits). Write the number on one line.");
-        }
 
-        var path = new List<Candidate>();
-        for (int at = pieces.Count; at > 0;)
+        int end = -1;
+        for (int k = minDigits; k < counts; k++)
         {
-            if (back[at] < 0)
+            if (!double.IsNegativeInfinity(best[pieces.Count, k]) && (end < 0 || best[pieces.Count, k] > best[pieces.Count, end]))
+            {
+                end = k;
+            }
+        }
+        if (end < 0)
+        {
+            return null;
+        }
+        var path = new List<Candidate>();
+        for (int at = pieces.Count, k = end; at > 0;)
+        {
+            var (index, before) = back[at, k];
+            if (index < 0)
             {
                 at--;
-                continue;
             }
-            var chosen = candidates[back[at]];
-            path.Add(chosen);
-            at = chosen.From;
+            else
+            {
+                path.Add(candidates[index]);
+                at = candidates[index].From;
+            }
+            k = before;
         }
         path.Reverse();
         return path;

@@ -14,7 +14,14 @@ internal static class LineSegmenter
     private const double SpeckArea = 0.04;
 
     /// <summary>A group wider than this many line heights may hold more than one digit, and gets candidate cuts.</summary>
-    private const double WideGroup = 0.95;
+    internal const double WideGroup = 0.95;
+
+    /// <summary>
+    /// The same where the caller says the number has more digits than the pieces cut at <see cref="WideGroup"/> can make:
+    /// two digits squeezed together can be narrower than one wide digit. Chosen on the tuning digits (<c>-- read-tune</c>):
+    /// at 0.7 or below, numbers read knowing their length gain the same; 0.5 leaves the fewest refused.
+    /// </summary>
+    internal const double NarrowerWideGroup = 0.5;
 
     /// <summary>No cut closer than this many line heights to a group's edge or to another cut.</summary>
     private const double CutMargin = 0.15;
@@ -28,7 +35,7 @@ internal static class LineSegmenter
     /// <summary>A cut goes only where the column ink falls below this share of the group's mean: where strokes barely touch.</summary>
     private const double Valley = 0.6;
 
-    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink)
+    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, double wideGroup = WideGroup)
     {
         var significant = ink.All.Count == 0 ? [] : DropSpecks(ink.All);
         if (significant.Count == 0)
@@ -45,7 +52,7 @@ internal static class LineSegmenter
             int left = group.Min(c => c.Left), right = group.Max(c => c.Right) + 1;
             var labels = group.Select(c => c.Label).ToHashSet();
             int area = group.Sum(c => c.Area);
-            var cuts = right - left > WideGroup * lineHeight ? CandidateCuts(ink, labels, left, right, lineHeight) : [];
+            var cuts = right - left > wideGroup * lineHeight ? CandidateCuts(ink, labels, left, right, lineHeight) : [];
             int start = left;
             foreach (int cut in cuts.Append(right))
             {

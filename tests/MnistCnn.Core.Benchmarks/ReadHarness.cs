@@ -60,7 +60,7 @@ internal static class ReadHarness
         }
 
         string scratch = Directory.CreateTempSubdirectory("mnistcnn-read-").FullName;
-        Console.WriteLine($"{"condition",-10} {"reader",8} {"2-8 dig",8} {"digit err",9} {"tesseract",9} {"2-8 dig",8} {"digit err",9}   by length (reader/tesseract)");
+        Console.WriteLine($"{"condition",-10} {"reader",8} {"2-8 dig",8} {"digit err",9} {"len known",9} {"2-8 dig",8} {"tesseract",9} {"2-8 dig",8} {"digit err",9}   by length (reader/tesseract)");
         try
         {
             for (int c = 0; c < conditions.Count; c++)
@@ -68,6 +68,7 @@ internal static class ReadHarness
                 var (name, make) = conditions[c];
                 var random = new Random(1000 + c);
                 var ours = new Tally();
+                var knowingLength = new Tally();
                 var theirs = new Tally();
                 var byFont = new SortedDictionary<string, Tally>(StringComparer.Ordinal);
                 for (int n = 0; n < perCondition; n++)
@@ -77,6 +78,7 @@ internal static class ReadHarness
                     var (encoded, text) = make(random, length, style);
                     string read = ReadOrEmpty(reader, encoded);
                     ours.Add(text, read);
+                    knowingLength.Add(text, ReadOrEmpty(reader, encoded, ReadOptions.Exactly(text.Length)));
                     if (name == "fonts")
                     {
                         (byFont.TryGetValue(font, out var tally) ? tally : byFont[font] = new Tally()).Add(text, read);
@@ -91,7 +93,7 @@ internal static class ReadHarness
                         theirs.Add(text, Tesseract(encoded, Path.Combine(scratch, "n.png")));
                     }
                 }
-                Console.WriteLine($"{name,-10} {ours.Exact,8:P1} {ours.ExactMid,8:P1} {ours.DigitErrors,9:P1} " +
+                Console.WriteLine($"{name,-10} {ours.Exact,8:P1} {ours.ExactMid,8:P1} {ours.DigitErrors,9:P1} {knowingLength.Exact,9:P1} {knowingLength.ExactMid,8:P1} " +
                     (haveTesseract ? $"{theirs.Exact,9:P1} {theirs.ExactMid,8:P1} {theirs.DigitErrors,9:P1}" : $"{"-",9} {"-",8} {"-",9}") +
                     "   " + string.Join(" ", Enumerable.Range(1, 10).Select(l => $"{l}:{ours.ByLength(l):P0}" + (haveTesseract ? $"/{theirs.ByLength(l):P0}" : ""))));
                 if (byFont.Count > 0)
@@ -200,11 +202,11 @@ internal static class ReadHarness
         return (times[0][runs / 2], times[1][runs / 2], times[2][runs / 2]);
     }
 
-    private static string ReadOrEmpty(DigitReader reader, byte[] encoded)
+    private static string ReadOrEmpty(DigitReader reader, byte[] encoded, ReadOptions? options = null)
     {
         try
         {
-            return reader.Read(encoded).Text;
+            return reader.Read(encoded, options).Text;
         }
         catch (DigitImageException)
         {

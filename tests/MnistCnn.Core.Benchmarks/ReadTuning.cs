@@ -35,6 +35,7 @@ internal static class ReadTuning
         var reader = new DigitReader(classifier);
         var spacings = Enum.GetValues<Spacing>();
         var lines = new List<(int Condition, string Text, LineCandidates? Line)>();
+        var known = new double[spacings.Length];
         for (int c = 0; c < spacings.Length; c++)
         {
             var random = new Random(2000 + c);
@@ -52,6 +53,13 @@ internal static class ReadTuning
                     // An image the reader refuses counts as misread.
                 }
                 lines.Add((c, text, line));
+                if (line is not null)
+                {
+                    var options = ReadOptions.Exactly(text.Length);
+                    // The reader's own second look where the pieces cannot make so many digits.
+                    var knowing = DigitReader.BestPath(line, ReadingCosts.Default, text.Length, text.Length) is null ? reader.Analyse(encoded, "tune", options) : line;
+                    known[c] += Read(knowing, ReadingCosts.Default, options) == text ? 1.0 / perCondition : 0;
+                }
             }
         }
 
@@ -89,6 +97,7 @@ internal static class ReadTuning
         {
             reachable[c] += line is not null && Reachable(line, text) ? 1.0 / perCondition : 0;
         }
+        Console.WriteLine($"the number's length known (ReadOptions.Exactly), default costs: {known.Average(),5:P1}  [{string.Join(" ", known.Select(r => $"{r:P0}"))}]");
         Console.WriteLine($"the true number is a path of candidates read as it (an upper bound for the costs): [{string.Join(" ", reachable.Select(r => $"{r:P0}"))}]");
         foreach (var (costs, _, _) in ranked.Take(10))
         {
@@ -134,7 +143,7 @@ internal static class ReadTuning
             }
             shorter += read.Length < text.Length ? 1 : 0;
             longer += read.Length > text.Length ? 1 : 0;
-            var chosen = DigitReader.BestPath(line, costs, "tune");
+            var chosen = DigitReader.BestPath(line, costs, 0, DigitReader.MaxDigits + 1, tooMany: true)!;
             var truth = TruePath(line, text, costs);
             double chosenScore = chosen.Sum(c => DigitReader.Score(c, line.Pieces, line.LineHeight, costs));
             Console.WriteLine($"{text} read as {read}: chosen {chosenScore:F2} {Path(chosen)}");
@@ -161,59 +170,8 @@ internal static class ReadTuning
     /// The best-scoring left-to-right path of candidates that reads exactly <paramref name="text"/> (stray marks skipped as
     /// the reader would), or null when there is none.
     /// </summary>
-    private static List<Candidate>? TruePath(LineCandidates line, string text, ReadingCosts costs)
-    {
-        int pieces = line.Pieces.Count;
-        var best = new double[pieces + 1, text.Length + 1];
-        var back = new Candidate?[pieces + 1, text.Length + 1];
-        for (int at = 0; at <= pieces; at++)
-        {
-            for (int k = 0; k <= text.Length; k++)
-            {
-                best[at, k] = at == 0 && k == 0 ? 0 : double.NegativeInfinity;
-            }
-        }
-        for (int at = 1; at <= pieces; at++)
-        {
-            for (int k = 0; k <= text.Length; k++)
-            {
-                if (DigitReader.IsStray(line, at - 1, costs))
-                {
-                    best[at, k] = best[at - 1, k] - costs.SkipCost;
-                }
-            }
-            foreach (var candidate in line.Candidates.Where(c => c.To == at))
-            {
-                for (int k = 1; k <= text.Length; k++)
-                {
-                    double score = best[candidate.From, k - 1] + DigitReader.Score(candidate, line.Pieces, line.LineHeight, costs);
-                    if (text[k - 1] - '0' == candidate.Digit && score > best[at, k])
-                    {
-                        (best[at, k], back[at, k]) = (score, candidate);
-                    }
-                }
-            }
-        }
-        if (double.IsNegativeInfinity(best[pieces, text.Length]))
-        {
-            return null;
-        }
-        var path = new List<Candidate>();
-        for (int at = pieces, k = text.Length; at > 0;)
-        {
-            if (back[at, k] is { } c)
-            {
-                path.Add(c);
-                (at, k) = (c.From, k - 1);
-            }
-            else
-            {
-                at--;
-            }
-        }
-        path.Reverse();
-        return path;
-    }
+    private static List<Candidate>? TruePath(LineCandidates line, string text, ReadingCosts costs) =>
+        DigitReader.BestPath(line, costs, text.Length, text.Length, fits: (k, candidate) => text[k] - '0' == candidate.Digit);
 
     /// <summary>Whether some left-to-right path of candidates (stray marks may be skipped) reads exactly <paramref name="text"/>.</summary>
     private static bool Reachable(LineCandidates line, string text)
@@ -238,11 +196,11 @@ internal static class ReadTuning
         return can[pieces, text.Length];
     }
 
-    private static string Read(LineCandidates line, ReadingCosts costs)
+    private static string Read(LineCandidates line, ReadingCosts costs, ReadOptions? options = null)
     {
         try
         {
-            return DigitReader.Decode(line, costs, "tune").Text;
+            return DigitReader.Decode(line, costs, options, "tune").Text;
         }
         catch (DigitImageException)
         {
