@@ -3,14 +3,14 @@ using MnistCnn.Core.Inference;
 using MnistCnn.Core.Reading;
 using MnistCnn.Samples;
 
-// Recognises the digit in each image, or with --read the whole number: one line per image on stdout,
-// "<path>\t<digit or number>\t<confidence>". Diagnostics go to stderr; a bad image is reported there and the rest
-// still run; exit code 1 if any failed.
-const string usage = "usage: MnistCnn.Predict [--model FILE] [--read] [--save-preprocessed DIR] IMAGE...";
+// Recognises the digit in each image, or with --read the whole number (--digits N or MIN-MAX: how many it has): one
+// line per image on stdout, "<path>\t<digit or number>\t<confidence>". Diagnostics go to stderr; a bad image is
+// reported there and the rest still run; exit code 1 if any failed.
+const string usage = "usage: MnistCnn.Predict [--model FILE] [--read [--digits N|MIN-MAX]] [--save-preprocessed DIR] IMAGE...";
 
 return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 {
-    var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed" }, flags: new HashSet<string> { "--help", "--read" });
+    var options = new SampleArgs(args, valued: new HashSet<string> { "--model", "--save-preprocessed", "--digits" }, flags: new HashSet<string> { "--help", "--read" });
     if (options.Has("--help"))
     {
         Console.WriteLine(usage);
@@ -19,6 +19,11 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
     if (options.Positional.Count == 0)
     {
         throw new UsageException("no image given.");
+    }
+    var readOptions = DigitCount(options.Get("--digits"));
+    if (readOptions is not null && !options.Has("--read"))
+    {
+        throw new UsageException("--digits goes with --read.");
     }
     string? saveDir = options.Get("--save-preprocessed");
     if (saveDir is not null)
@@ -36,7 +41,7 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 
     if (options.Has("--read"))
     {
-        return ReadNumbers(new DigitReader(classifier), options.Positional, saveDir);
+        return ReadNumbers(new DigitReader(classifier), readOptions, options.Positional, saveDir);
     }
 
     // Preprocess every image (a failure is reported and skipped), then classify them all in batched forward passes.
@@ -66,14 +71,14 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
 });
 
 // Reads the number in each image; each digit's 28 x 28 crop is saved as <name>.<position>.28x28.png when asked.
-static int ReadNumbers(DigitReader reader, IReadOnlyList<string> paths, string? saveDir)
+static int ReadNumbers(DigitReader reader, ReadOptions? readOptions, IReadOnlyList<string> paths, string? saveDir)
 {
     bool anyFailed = false;
     foreach (string path in paths)
     {
         anyFailed |= !Reported(path, () =>
         {
-            var reading = reader.Read(path);
+            var reading = reader.Read(path, readOptions);
             if (saveDir is not null)
             {
                 for (int k = 0; k < reading.Digits.Count; k++)
@@ -85,6 +90,30 @@ static int ReadNumbers(DigitReader reader, IReadOnlyList<string> paths, string? 
         });
     }
     return anyFailed ? 1 : 0;
+}
+
+// "--digits 6" (exactly six) or "--digits 1-7" (one to seven); null when not given.
+static ReadOptions? DigitCount(string? text)
+{
+    if (text is null)
+    {
+        return null;
+    }
+    var parts = text.Split('-');
+    var counts = new int[parts.Length];
+    for (int i = 0; i < parts.Length; i++)
+    {
+        if (parts.Length > 2 || !int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out counts[i])
+            || counts[i] < 1 || counts[i] > DigitReader.MaxDigits)
+        {
+            throw new UsageException($"--digits must be a count of digits from 1 to {DigitReader.MaxDigits} (6) or a range (1-7), not '{text}'.");
+        }
+    }
+    if (counts[0] > counts[^1])
+    {
+        throw new UsageException($"--digits {text}: the range runs from the fewer digits to the more (1-7).");
+    }
+    return new ReadOptions { MinDigits = counts[0], MaxDigits = counts[^1] };
 }
 
 // Runs one image's work; a bad or unreadable image is reported on stderr (false) and the caller goes on to the next.

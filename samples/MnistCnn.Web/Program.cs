@@ -55,10 +55,21 @@ app.MapPost("/api/predict", async (HttpRequest request, IDigitClassifier classif
         });
     }, cancellationToken)).DisableAntiforgery();
 
-app.MapPost("/api/read", async (HttpRequest request, DigitReader reader, CancellationToken cancellationToken) =>
-    await AnswerAsync(request, "one line of digits", async upload =>
+// ?digits=N when the number is known to have N digits (a postcode, a meter): the likeliest reading of that length.
+app.MapPost("/api/read", async (HttpRequest request, DigitReader reader, string? digits, CancellationToken cancellationToken) =>
+{
+    ReadOptions? options = null;
+    if (digits is not null)
     {
-        var reading = await reader.ReadAsync(upload, cancellationToken);
+        if (!int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count) || count < 1 || count > DigitReader.MaxDigits)
+        {
+            return Problem("Bad digit count", $"digits must be a whole number from 1 to {DigitReader.MaxDigits}, not '{digits}'.");
+        }
+        options = ReadOptions.Exactly(count);
+    }
+    return await AnswerAsync(request, "one line of digits", async upload =>
+    {
+        var reading = await reader.ReadAsync(upload, options, cancellationToken);
         return Results.Json(new
         {
             number = reading.Text,
@@ -70,7 +81,8 @@ app.MapPost("/api/read", async (HttpRequest request, DigitReader reader, Cancell
                 box = new { x = d.Bounds.X, y = d.Bounds.Y, width = d.Bounds.Width, height = d.Bounds.Height },
             }),
         });
-    }, cancellationToken)).DisableAntiforgery();
+    }, cancellationToken);
+}).DisableAntiforgery();
 
 await app.RunAsync();
 

@@ -114,5 +114,24 @@ public sealed class SampleTests(MnistFixture mnist, ITestOutputHelper output) : 
         Assert.Contains("blank.png", stderr);
         Assert.Equal(["number.1.28x28.png", "number.2.28x28.png", "number.3.28x28.png", "other.1.28x28.png", "other.2.28x28.png"],
             Directory.GetFiles(_dir.File("digits")).Select(Path.GetFileName).Order());
+
+        (exit, stdout, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Predict"), _dir.Path, "--read", "--digits", "2-3", number, other);
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(0, exit);
+        Assert.Equal([$"{number}\t308", $"{other}\t51"], stdout.TrimEnd().Split('\n').Select(line => line[..line.LastIndexOf('\t')]));
+
+        string one = _dir.File("one.png");
+        File.WriteAllBytes(one, PredictApi.NumberPng(1).Png);
+        (exit, stdout, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Predict"), _dir.Path, "--read", "--digits", "4", one);
+        output.WriteLine(stdout + stderr);
+        Assert.Equal(1, exit);
+        Assert.Contains("no reading of 4 digits", stderr);
+
+        foreach (string bad in new[] { "0", "21", "3-2", "two", "1-2-3" })
+        {
+            (exit, _, stderr) = Built.Run(Built.Dll("samples", "MnistCnn.Predict"), _dir.Path, "--read", "--digits", bad, number);
+            Assert.Equal(2, exit);
+            Assert.Contains("--digits", stderr);
+        }
     }
 }

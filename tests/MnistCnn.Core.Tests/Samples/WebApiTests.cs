@@ -57,6 +57,28 @@ public sealed class WebApiTests(WebSample web, ITestOutputHelper output) : IClas
         }
     }
 
+    [Fact]
+    public async Task A_number_of_known_length_is_read_to_that_length_and_a_bad_count_is_a_400()
+    {
+        var (png, _) = PredictApi.NumberPng(4, 2, 1, 7);
+        var (status, body, _) = await PredictApi.Post(web, Body(png, "image/png"), "api/read?digits=4");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("4217", body.GetProperty("number").GetString());
+
+        var (one, _) = PredictApi.NumberPng(1);
+        (status, body, _) = await PredictApi.Post(web, Body(one, "image/png"), "api/read?digits=4");
+        output.WriteLine(body.ToString());
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains("no reading of 4 digits", body.GetProperty("detail").GetString());
+
+        foreach (string bad in new[] { "0", "21", "four", "-1" })
+        {
+            (status, body, _) = await PredictApi.Post(web, Body(png, "image/png"), $"api/read?digits={bad}");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal("Bad digit count", body.GetProperty("title").GetString());
+        }
+    }
+
     [Theory]
     [InlineData("empty", "api/predict")]
     [InlineData("text", "api/predict")]
