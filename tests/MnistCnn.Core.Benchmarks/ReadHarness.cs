@@ -12,8 +12,8 @@ using SkiaSharp;
 namespace MnistCnn.Core.Benchmarks;
 
 /// <summary>
-/// <c>-- read</c>: whole numbers read exactly, per condition and per length, by the reader on the ONNX backend and by
-/// Tesseract 5 on the same images; then reading speed against one single-digit Predict.
+/// <c>-- read</c>: whole numbers read exactly, per condition and per length, by the reader on the ONNX backend (also told
+/// each number's length) and by Tesseract 5 on the same images; then reading speed against one single-digit Predict.
 /// Numbers come from the evaluation half of the MNIST test digits (odd indexes; never training digits, never the half
 /// that tunes the costs) composed by the evaluation's own generator, and from
 /// handwriting-style fonts of Debian's fonts-* packages; each is captured as a scan, a photo or a canvas export.
