@@ -94,6 +94,14 @@ public sealed class WebPageTests(WebSample web, ITestOutputHelper output) : ICla
         output.WriteLine($"wrote 42, page shows {number} ({await page.Locator("#number-confidence").InnerTextAsync()}); digits: {await page.Locator("#found").InnerTextAsync()}");
         Assert.Equal("42", number);
         await Assertions.Expect(page.Locator("#found li")).ToHaveCountAsync(2);
+
+        // Told the number has two digits, the page asks for a reading of two, and still shows 42.
+        var request = page.WaitForRequestAsync(r => r.Url.EndsWith("/api/read?digits=2", StringComparison.Ordinal));
+        await page.SelectOptionAsync("#digits", "2");
+        await request;
+        await page.WaitForFunctionAsync("() => document.body.dataset.shown === document.body.dataset.drawn");
+        Assert.Equal("42", await page.Locator("#number").InnerTextAsync());
+        await Assertions.Expect(page.Locator("#found li")).ToHaveCountAsync(2);
     }
 
     [Fact]
