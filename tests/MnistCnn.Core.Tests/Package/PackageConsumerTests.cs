@@ -82,6 +82,8 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         {
             using var classifier = OnnxDigitClassifier.LoadPretrained();
             Console.WriteLine($"onnx digit={classifier.Predict(args[0]).Digit}");
+            var reader = new MnistCnn.Core.Reading.DigitReader(classifier);
+            Console.WriteLine($"onnx number={reader.Read(args[1]).Text} of three={reader.Read(args[1], MnistCnn.Core.Reading.ReadOptions.Exactly(3)).Text}");
         }
         catch (MnistCnn.Core.Runtime.OnnxRuntimeLoadException ex)
         {
@@ -153,14 +155,17 @@ public sealed class PackageConsumerTests(MnistFixture mnist, PackageConsumerTest
         var sample = RealWorldDigits.Generate(1).First(s => s.Style == RealWorldDigits.Style.InkOnPaper && s.Digit == 3);
         File.WriteAllBytes(_dir.File("three.png"), sample.Encoded);
 
-        string printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\"");
+        File.WriteAllBytes(_dir.File("number.png"), PredictApi.NumberPng(3, 0, 8).Png);
+
+        string printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\" \"{_dir.File("number.png")}\"");
         Assert.Contains("onnx digit=3", printed);
+        Assert.Contains("onnx number=308 of three=308", printed);
         Assert.Contains("libtorch loaded=False", printed);
         Assert.Empty(Directory.GetFiles(Path.Combine(app, "bin"), "libtorch*", SearchOption.AllDirectories));
 
         // Without the native package the first call names it.
         Dotnet(app, "remove package Microsoft.ML.OnnxRuntime");
-        printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\"");
+        printed = Dotnet(app, $"run -c Release -- \"{_dir.File("three.png")}\" \"{_dir.File("number.png")}\"");
         Assert.Contains("OnnxRuntimeLoadException: ONNX Runtime's native library could not be loaded. Add the package Microsoft.ML.OnnxRuntime", printed);
     }
 
