@@ -147,6 +147,64 @@ public sealed class PreprocessingTests
         Assert.Contains("no digit", ex.Message);
     }
 
+    [Theory]
+    [InlineData(107, 120)]
+    [InlineData(20, 20)]
+    [InlineData(9, 31)]
+    [InlineData(300, 17)]
+    [InlineData(3, 5)]
+    [InlineData(64, 64)]
+    public void Scaling_gives_the_scalar_resamplers_output_to_the_bit(int w, int h)
+    {
+        // The lines computed side by side in vectors must sum each output in the scalar order: the embedded model's
+        // training crops depend on every bit.
+        var random = new Random(w * h);
+        var v = Gray(w, h, (x, y) => random.NextDouble() < 0.3 ? 0f : (float)random.NextDouble());
+        var (ours, sw, sh) = BicubicResampler.ScaleToBox(new GrayImage(v, w, h), 20);
+        var columns = ScalarResample(v, w, h, sw, alongRows: true);
+        var scaled = ScalarResample(columns, sw, h, sh, alongRows: false);
+        float max = scaled.Max();
+        var expected = scaled.Select(p => Math.Clamp(p / max, 0f, 1f)).ToArray();
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), ours.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    /// <summary>The resampler as it was before its lines went side by side in vectors: one line, one output, one tap at a time.</summary>
+    private static float[] ScalarResample(float[] source, int w, int h, int size, bool alongRows)
+    {
+        int length = alongRows ? w : h, lines = alongRows ? h : w;
+        int stepAlong = alongRows ? 1 : w, stepAcross = alongRows ? w : 1;
+        int outAlong = alongRows ? 1 : w, outAcross = alongRows ? size : 1;
+        var target = new float[alongRows ? size * h : w * size];
+        float ratio = (float)length / size;
+        float spread = Math.Max(1f, ratio);
+        float radius = 2f * spread;
+        var weights = new float[(int)MathF.Ceiling(radius * 2) + 2];
+        for (int i = 0; i < size; i++)
+        {
+            float centre = ((i + 0.5f) * ratio) - 0.5f;
+            int first = Math.Max(0, (int)MathF.Ceiling(centre - radius));
+            int last = Math.Min(length - 1, (int)MathF.Floor(centre + radius));
+            float total = 0;
+            for (int k = 0; k <= last - first; k++)
+            {
+                float x = Math.Abs((first + k - centre) / spread);
+                weights[k] = x < 1 ? ((1.5f * x) - 2.5f) * x * x + 1 : x < 2 ? (((-0.5f * x) + 2.5f) * x - 4) * x + 2 : 0;
+                total += weights[k];
+            }
+            for (int line = 0; line < lines; line++)
+            {
+                int origin = (line * stepAcross) + (first * stepAlong);
+                float sum = 0;
+                for (int k = 0; k <= last - first; k++)
+                {
+                    sum += weights[k] * source[origin + (k * stepAlong)];
+                }
+                target[(line * outAcross) + (i * outAlong)] = sum / total;
+            }
+        }
+        return target;
+    }
+
     [Fact]
     public void Scaling_matches_imagesharps_bicubic_resize()
     {
