@@ -20,7 +20,15 @@ return SampleProgram.Run("MnistCnn.Predict", usage, () =>
     {
         throw new UsageException("no image given.");
     }
-    var readOptions = DigitCount(options.Get("--digits"));
+    ReadOptions? readOptions;
+    try
+    {
+        readOptions = options.Get("--digits") is { } count ? DigitCounts.Parse(count) : null;
+    }
+    catch (FormatException ex)
+    {
+        throw new UsageException("--" + ex.Message);
+    }
     if (readOptions is not null && !options.Has("--read"))
     {
         throw new UsageException("--digits goes with --read.");
@@ -90,30 +98,6 @@ static int ReadNumbers(DigitReader reader, ReadOptions? readOptions, IReadOnlyLi
         });
     }
     return anyFailed ? 1 : 0;
-}
-
-// "--digits 6" (exactly six) or "--digits 1-7" (one to seven); null when not given.
-static ReadOptions? DigitCount(string? text)
-{
-    if (text is null)
-    {
-        return null;
-    }
-    var parts = text.Split('-');
-    var counts = new int[parts.Length];
-    for (int i = 0; i < parts.Length; i++)
-    {
-        if (parts.Length > 2 || !int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out counts[i])
-            || counts[i] < 1 || counts[i] > DigitReader.MaxDigits)
-        {
-            throw new UsageException($"--digits must be a count of digits from 1 to {DigitReader.MaxDigits} (6) or a range (1-7), not '{text}'.");
-        }
-    }
-    if (counts[0] > counts[^1])
-    {
-        throw new UsageException($"--digits {text}: the range runs from the fewer digits to the more (1-7).");
-    }
-    return new ReadOptions { MinDigits = counts[0], MaxDigits = counts[^1] };
 }
 
 // Runs one image's work; a bad or unreadable image is reported on stderr (false) and the caller goes on to the next.

@@ -3,6 +3,7 @@ using MnistCnn.Core.Hosting;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
 using MnistCnn.Core.Reading;
+using MnistCnn.Samples;
 using SixLabors.ImageSharp;
 
 // Draw-a-digit (or a number) page, JSON APIs for one digit (/api/predict) and a whole number (/api/read), and /health,
@@ -55,17 +56,17 @@ app.MapPost("/api/predict", async (HttpRequest request, IDigitClassifier classif
         });
     }, cancellationToken)).DisableAntiforgery();
 
-// ?digits=N when the number is known to have N digits (a postcode, a meter): the likeliest reading of that length.
+// ?digits=N (or MIN-MAX) when the number's length is known (a postcode, a meter): the likeliest reading of that length.
 app.MapPost("/api/read", async (HttpRequest request, DigitReader reader, string? digits, CancellationToken cancellationToken) =>
 {
-    ReadOptions? options = null;
-    if (digits is not null)
+    ReadOptions? options;
+    try
     {
-        if (!int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int count) || count < 1 || count > DigitReader.MaxDigits)
-        {
-            return Problem("Bad digit count", $"digits must be a whole number from 1 to {DigitReader.MaxDigits}, not '{digits}'.");
-        }
-        options = ReadOptions.Exactly(count);
+        options = digits is null ? null : DigitCounts.Parse(digits);
+    }
+    catch (FormatException ex)
+    {
+        return Problem("Bad digit count", ex.Message);
     }
     return await AnswerAsync(request, "one line of digits", async upload =>
     {

@@ -135,10 +135,12 @@ public sealed class DigitReader
     {
         var line = Analyse(ink, source, LineSegmenter.WideGroup);
         // Asked for more digits than these pieces can make, it cuts narrower groups too.
-        return options is not null && BestPath(line, ReadingCosts.Default, options.MinDigits, options.MaxDigits) is null
-            ? Analyse(ink, source, LineSegmenter.NarrowerWideGroup)
-            : line;
+        return options is null || CanRead(line, options) ? line : Analyse(ink, source, LineSegmenter.NarrowerWideGroup);
     }
+
+    /// <summary>Whether the line's pieces can make a number of as many digits as <paramref name="options"/> allow.</summary>
+    internal static bool CanRead(LineCandidates line, ReadOptions options) =>
+        BestPath(line, ReadingCosts.Default, options.MinDigits, options.MaxDigits) is not null;
 
     private LineCandidates Analyse(GrayImage ink, string source, double wideGroup)
     {

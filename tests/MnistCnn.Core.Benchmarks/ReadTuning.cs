@@ -57,7 +57,7 @@ internal static class ReadTuning
                 {
                     var options = ReadOptions.Exactly(text.Length);
                     // The reader's own second look where the pieces cannot make so many digits.
-                    var knowing = DigitReader.BestPath(line, ReadingCosts.Default, text.Length, text.Length) is null ? reader.Analyse(encoded, "tune", options) : line;
+                    var knowing = DigitReader.CanRead(line, options) ? line : reader.Analyse(encoded, "tune", options);
                     known[c] += Read(knowing, ReadingCosts.Default, options) == text ? 1.0 / perCondition : 0;
                 }
             }
