@@ -5,7 +5,7 @@ internal sealed record Primitive(int X0, int X1, int Group, IReadOnlySet<int> La
 
 /// <summary>
 /// Over-segments a line of digits into primitives, so that the classifier can choose among the ways of putting them
-/// back together: specks are dropped, components that overlap in x are grouped (a 5's flag, a 4 in two strokes), and
+/// back together: specks and rules (an underline) are dropped, components that overlap in x are grouped (a 5's flag, a 4 in two strokes), and
 /// a group wider than one digit gets candidate cuts at the minima of its column ink (touching digits).
 /// </summary>
 internal static class LineSegmenter
@@ -23,6 +23,12 @@ internal static class LineSegmenter
     /// </summary>
     internal const double NarrowerWideGroup = 0.5;
 
+    /// <summary>A component longer than this many heights of the tallest one...</summary>
+    private const double RuleLength = 1.5;
+
+    /// <summary>...and thinner than this share of it is a rule drawn under or across the line, not a digit.</summary>
+    private const double RuleThickness = 0.25;
+
     /// <summary>No cut closer than this many line heights to a group's edge or to another cut.</summary>
     private const double CutMargin = 0.15;
 
@@ -37,7 +43,7 @@ internal static class LineSegmenter
 
     public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, double wideGroup = WideGroup)
     {
-        var significant = ink.All.Count == 0 ? [] : DropSpecks(ink.All);
+        var significant = ink.All.Count == 0 ? [] : DropMarks(ink.All);
         if (significant.Count == 0)
         {
             return ([], 0);
@@ -63,11 +69,72 @@ internal static class LineSegmenter
         return (primitives, lineHeight);
     }
 
-    private static List<InkComponent> DropSpecks(IReadOnlyList<InkComponent> components)
+    /// <summary>A gap between bands of ink under this share of the taller band's height is a pen lift or a faint streak, not a gap between lines.</summary>
+    private const double LineGap = 0.25;
+
+    /// <summary>Bands of line height this many lines apart are lines of writing even when each holds a single mark.</summary>
+    private const double LinesApart = 0.5;
+
+    /// <summary>A band of ink at least this share of the tallest band's height could be a line of writing; a shorter one is a mark (an underline, a 5's flag).</summary>
+    private const double LineLike = 0.4;
+
+    /// <summary>
+    /// How many lines of writing the significant ink forms, one above another: bands of rows that the components span,
+    /// where bands closer than a quarter of the taller one's height are one (a digit broken across by a pen lift, every
+    /// digit crossed by a faint streak). Two or more bands of line height count as lines when they stand at least half
+    /// a line apart or at least two of them hold marks side by side; a single digit broken in two does neither.
+    /// </summary>
+    public static int CountLines(InkComponents ink)
+    {
+        var significant = ink.All.Count == 0 ? [] : DropMarks(ink.All);
+        if (significant.Count == 0)
+        {
+            return 0;
+        }
+        var bands = new List<(int Top, int Bottom, List<InkComponent> Components)>();
+        foreach (var c in significant.OrderBy(c => c.Top))
+        {
+            if (bands.Count > 0 && c.Top <= bands[^1].Bottom + 1)
+            {
+                bands[^1].Components.Add(c);
+                bands[^1] = (bands[^1].Top, Math.Max(bands[^1].Bottom, c.Bottom), bands[^1].Components);
+            }
+            else
+            {
+                bands.Add((c.Top, c.Bottom, [c]));
+            }
+        }
+        for (int i = bands.Count - 1; i > 0; i--)
+        {
+            var (above, below) = (bands[i - 1], bands[i]);
+            int taller = Math.Max(above.Bottom - above.Top, below.Bottom - below.Top) + 1;
+            if (below.Top - above.Bottom - 1 < LineGap * taller)
+            {
+                bands[i - 1] = (above.Top, Math.Max(above.Bottom, below.Bottom), [.. above.Components, .. below.Components]);
+                bands.RemoveAt(i);
+            }
+        }
+        int tallest = bands.Max(b => b.Bottom - b.Top + 1);
+        var lines = bands.Where(b => b.Bottom - b.Top + 1 >= LineLike * tallest).ToList();
+        if (lines.Count < 2)
+        {
+            return lines.Count;
+        }
+        bool farApart = lines.Zip(lines.Skip(1), (a, b) => b.Top - a.Bottom - 1).Max() >= LinesApart * tallest;
+        bool sideBySide = lines.Count(b => GroupByColumns(b.Components).Count >= 2) >= 2;
+        return farApart || sideBySide ? lines.Count : 1;
+    }
+
+    /// <summary>
+    /// The components that may be (part of) a digit: not specks, nor a rule (the line a number is written on, a field's
+    /// underline), which would otherwise join every digit above it into one group.
+    /// </summary>
+    private static List<InkComponent> DropMarks(IReadOnlyList<InkComponent> components)
     {
         int largest = components.Max(c => c.Area);
         int tallest = components.Max(c => c.Height);
-        return components.Where(c => c.Area > SpeckArea * largest || c.Height > tallest / 3).ToList();
+        return components.Where(c => (c.Area > SpeckArea * largest || c.Height > tallest / 3)
+            && !(c.Width > RuleLength * tallest && c.Height < RuleThickness * tallest)).ToList();
     }
 
     /// <summary>Components whose column ranges overlap by half the narrower one belong to one digit (or to touching ones).</summary>

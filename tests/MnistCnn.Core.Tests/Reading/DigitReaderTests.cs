@@ -240,6 +240,106 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Lines_one_above_another_are_refused_and_a_streak_or_an_underline_is_not_another_line_nor_a_digit()
+    {
+        var random = new Random(5);
+        var lines = new[] { FirstOf(0, 4, 2, 1, 7), FirstOf(200, 3, 0, 5, 8), FirstOf(400, 9, 6) }
+            .Select(indexes => ComposedNumbers.Compose(mnist.Test, indexes, Spacing.Apart, random))
+            .ToList();
+        try
+        {
+            // Two lines a third of a line apart (written closely), then three lines a whole line apart (a page).
+            foreach (var (count, gap) in new[] { (2, 1 / 3.0), (3, 1.0) })
+            {
+                using var page = Stack(lines.Take(count).Select(l => l.Image).ToList(), gap);
+                var error = Assert.Throws<DigitImageException>(() => Reader.Read(page));
+                output.WriteLine(error.Message);
+                Assert.Equal(DigitImageError.NoDigit, error.Error);
+                Assert.Contains($"{count} lines", error.Message);
+            }
+
+            // One line crossed by a one-row streak (every digit broken at the same height), or underlined: one line, read right.
+            using var streaked = Stack([lines[0].Image], 0);
+            var (top, bottom) = InkRows(streaked);
+            for (int x = 0; x < streaked.Width; x++)
+            {
+                streaked[x, (top + bottom) / 2] = new L8(255);
+            }
+            using var underlined = Stack([lines[0].Image], 0, underline: true);
+            using (var ruleAlone = Stack([lines[0].Image], 0, underline: true))
+            {
+                var (lineTop, lineBottom) = InkRows(lines[0].Image);
+                for (int y = 20; y <= 20 + lineBottom - lineTop; y++)
+                {
+                    for (int x = 0; x < ruleAlone.Width; x++)
+                    {
+                        ruleAlone[x, y] = new L8(255);
+                    }
+                }
+                var error = Assert.Throws<DigitImageException>(() => Reader.Read(ruleAlone));
+                output.WriteLine($"a rule alone: {error.Message}");
+                Assert.Equal(DigitImageError.NoDigit, error.Error);
+            }
+            foreach (var image in new[] { streaked, underlined })
+            {
+                var ink = DigitImagePreprocessor.InkOf(image, "test");
+                using (var components = InkComponents.Find(ink, DigitReader.InkThreshold, 500, "test"))
+                {
+                    Assert.Equal(1, LineSegmenter.CountLines(components));
+                }
+                DigitImagePreprocessor.ReturnInk(ink);
+                var reading = Reader.Read(image);
+                output.WriteLine($"one line: {reading}");
+                Assert.Equal(lines[0].Text, reading.Text);
+            }
+        }
+        finally
+        {
+            lines.ForEach(l => l.Image.Dispose());
+        }
+    }
+
+    /// <summary>The lines' ink, one above another, <paramref name="gap"/> of the tallest line's ink height apart; optionally a 3-row rule beneath.</summary>
+    private static Image<L8> Stack(List<Image<L8>> lines, double gap, bool underline = false)
+    {
+        var rows = lines.Select(InkRows).ToList();
+        int tallest = rows.Max(r => r.Bottom - r.Top + 1);
+        int space = (int)(gap * tallest);
+        int height = rows.Sum(r => r.Bottom - r.Top + 1) + (space * (lines.Count - 1)) + 40 + (underline ? 12 : 0);
+        var page = new Image<L8>(lines.Max(l => l.Width) + 40, height, new L8(255));
+        int at = 20;
+        for (int i = 0; i < lines.Count; i++)
+        {
+            for (int y = rows[i].Top; y <= rows[i].Bottom; y++, at++)
+            {
+                for (int x = 0; x < lines[i].Width; x++)
+                {
+                    page[x + 20, at] = lines[i][x, y];
+                }
+            }
+            at += space;
+        }
+        if (underline)
+        {
+            for (int y = at + 6; y < at + 9; y++)
+            {
+                for (int x = 10; x < page.Width - 10; x++)
+                {
+                    page[x, y] = new L8(0);
+                }
+            }
+        }
+        return page;
+    }
+
+    /// <summary>The first and last rows with ink (darker than mid-grey).</summary>
+    private static (int Top, int Bottom) InkRows(Image<L8> image)
+    {
+        var inked = Enumerable.Range(0, image.Height).Where(y => Enumerable.Range(0, image.Width).Any(x => image[x, y].PackedValue < 128)).ToList();
+        return (inked[0], inked[^1]);
+    }
+
+    [Fact]
     public void Knowing_how_many_digits_a_number_has_never_loses_a_right_reading_and_wins_back_merged_digits()
     {
         var random = new Random(2);
