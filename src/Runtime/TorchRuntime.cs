@@ -30,6 +30,7 @@ internal static class TorchRuntime
                 LibTorch.Load(installed);
             }
             using var probe = torch.zeros(1);
+            Nnpack.TurnOffWhereUnsupported();
             return null;
         }
         catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or NotSupportedException or EntryPointNotFoundException or BadImageFormatException or TorchRuntimeException)

@@ -27,4 +27,25 @@ public sealed class TorchRuntimeTests
 
     [Fact]
     public void TorchSharp_loads_on_this_machine() => Assert.True(TorchRuntime.EnsureLoaded());
+
+    [Fact]
+    public void Libtorch_asks_for_NNPACK_only_where_NNPACK_can_run()
+    {
+        Assert.True(TorchRuntime.EnsureLoaded());
+        var state = Nnpack.Probe();
+        Assert.True(state is not null, "this libtorch no longer exports nnp_initialize or at::Context's NNPACK switch: check Nnpack.cs against it");
+        Assert.Equal(state.Value.Supported, state.Value.Enabled);
+    }
+
+    [Fact]
+    [Trait(TestCategory.Name, TestCategory.Integration)]
+    public void Predictions_write_nothing_to_stderr()
+    {
+        // One image at a time is where libtorch asks for NNPACK, and where it cannot run writes a warning per convolution.
+        using var dir = new TempDir();
+        var (exit, stdout, stderr) = Built.Run(Built.Dll("tests", "MnistCnn.Core.CrashHelper"), dir.Path, "predict-batch", "1,1,2,16,1");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("predicted", stdout.Trim());
+        Assert.Equal("", stderr.Trim());
+    }
 }
