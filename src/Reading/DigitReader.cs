@@ -153,7 +153,7 @@ public sealed class DigitReader
         var (pieces, lineHeight) = LineSegmenter.Split(components, wideGroup);
         if (pieces.Count == 0)
         {
-            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks or a rule). Write or photograph the number with clear contrast.");
+            throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks, rules or a box round the field). Write or photograph the number with clear contrast.");
         }
 
         var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input)>();

@@ -260,7 +260,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
 
             // One line crossed by a one-row streak (every digit broken at the same height), or underlined: one line, read right.
             using var streaked = Stack([lines[0].Image], 0);
-            var (top, bottom) = InkRows(streaked);
+            var (top, bottom) = InkRows(streaked)!.Value;
             for (int x = 0; x < streaked.Width; x++)
             {
                 streaked[x, (top + bottom) / 2] = new L8(255);
@@ -268,7 +268,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             using var underlined = Stack([lines[0].Image], 0, underline: true);
             using (var ruleAlone = Stack([lines[0].Image], 0, underline: true))
             {
-                var (lineTop, lineBottom) = InkRows(lines[0].Image);
+                var (lineTop, lineBottom) = InkRows(lines[0].Image)!.Value;
                 for (int y = 20; y <= 20 + lineBottom - lineTop; y++)
                 {
                     for (int x = 0; x < ruleAlone.Width; x++)
@@ -299,10 +299,47 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         }
     }
 
-    /// <summary>The lines' ink, one above another, <paramref name="gap"/> of the tallest line's ink height apart; optionally a 3-row rule beneath.</summary>
-    private static Image<L8> Stack(List<Image<L8>> lines, double gap, bool underline = false)
+    [Fact]
+    public void A_box_round_the_field_is_not_read_and_an_empty_box_is_no_digit()
     {
-        var rows = lines.Select(InkRows).ToList();
+        var random = new Random(8);
+        int same = 0, numbers = 0;
+        for (int n = 0; n < 12; n++)
+        {
+            var indexes = Enumerable.Range(0, random.Next(2, 7)).Select(_ => random.Next(mnist.Test.Count)).ToList();
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, n % 2 == 0 ? Spacing.Apart : Spacing.Tight, random);
+            using (image)
+            using (var boxed = Stack([image], 0, box: true))
+            {
+                string plain = Reader.Read(image).Text;
+                if (plain != text)
+                {
+                    continue;
+                }
+                numbers++;
+                var reading = Reader.Read(boxed);
+                output.WriteLine($"{text} boxed: {reading}");
+                same += reading.Text == text ? 1 : 0;
+            }
+        }
+        Assert.True(numbers >= 8, $"only {numbers} of 12 numbers read right without a box");
+        Assert.Equal(numbers, same);
+
+        using var empty = new Image<L8>(300, 100, new L8(255));
+        using var emptyBox = Stack([empty], 0, box: true);
+        var error = Assert.Throws<DigitImageException>(() => Reader.Read(emptyBox));
+        output.WriteLine(error.Message);
+        Assert.Equal(DigitImageError.NoDigit, error.Error);
+        Assert.Contains("a box round the field", error.Message);
+    }
+
+    /// <summary>
+    /// The lines' ink, one above another, <paramref name="gap"/> of the tallest line's ink height apart; optionally a
+    /// 3-row rule beneath, or a 2-pixel box round it all (a blank line keeps its own height).
+    /// </summary>
+    private static Image<L8> Stack(List<Image<L8>> lines, double gap, bool underline = false, bool box = false)
+    {
+        var rows = lines.Select(l => InkRows(l) ?? (0, l.Height - 1)).ToList();
         int tallest = rows.Max(r => r.Bottom - r.Top + 1);
         int space = (int)(gap * tallest);
         int height = rows.Sum(r => r.Bottom - r.Top + 1) + (space * (lines.Count - 1)) + 40 + (underline ? 12 : 0);
@@ -329,14 +366,27 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
                 }
             }
         }
+        if (box)
+        {
+            for (int y = 8; y < page.Height - 8; y++)
+            {
+                for (int x = 8; x < page.Width - 8; x++)
+                {
+                    if (y < 10 || y >= page.Height - 10 || x < 10 || x >= page.Width - 10)
+                    {
+                        page[x, y] = new L8(0);
+                    }
+                }
+            }
+        }
         return page;
     }
 
-    /// <summary>The first and last rows with ink (darker than mid-grey).</summary>
-    private static (int Top, int Bottom) InkRows(Image<L8> image)
+    /// <summary>The first and last rows with ink (darker than mid-grey); null for a blank image.</summary>
+    private static (int Top, int Bottom)? InkRows(Image<L8> image)
     {
         var inked = Enumerable.Range(0, image.Height).Where(y => Enumerable.Range(0, image.Width).Any(x => image[x, y].PackedValue < 128)).ToList();
-        return (inked[0], inked[^1]);
+        return inked.Count == 0 ? null : (inked[0], inked[^1]);
     }
 
     [Fact]
