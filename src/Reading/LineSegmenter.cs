@@ -23,10 +23,16 @@ internal static class LineSegmenter
     /// </summary>
     internal const double NarrowerWideGroup = 0.5;
 
-    /// <summary>A component longer than this many heights of the tallest one...</summary>
+    /// <summary>A component longer than this many times the height of the rest of the ink...</summary>
     private const double RuleLength = 1.5;
 
-    /// <summary>...and thinner than this share of it is a rule drawn under or across the line, not a digit.</summary>
+    /// <summary>A comb (a base line with ticks between the digits' cells) is at least this many times as long as the digits are tall...</summary>
+    private const double CombLength = 2.5;
+
+    /// <summary>...with this share of its ink...</summary>
+    private const double RuleInk = 0.6;
+
+    /// <summary>...in a band thinner than this share of it is a rule drawn under or across the line, not a digit.</summary>
     private const double RuleThickness = 0.25;
 
     /// <summary>A component whose ink fills less than this share of its box may be a box drawn round the field...</summary>
@@ -150,8 +156,51 @@ internal static class LineSegmenter
         }
         int largest = components.Max(c => c.Area);
         int tallest = components.Max(c => c.Height);
-        return components.Where(c => (c.Area > SpeckArea * largest || c.Height > tallest / 3)
-            && !(c.Width > RuleLength * tallest && c.Height < RuleThickness * tallest)).ToList();
+        return components.Where(c => (c.Area > SpeckArea * largest || c.Height > tallest / 3) && !IsRule(ink, c, components, tallest)).ToList();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="c"/> is a rule: longer than <see cref="RuleLength"/> times the height the rest of the ink
+    /// spans (the digits, however broken), and thinner than <see cref="RuleThickness"/> of it (a plain line), or with most
+    /// of its ink in such a band below all the rest (a comb's base line, its short ticks rising between the digits).
+    /// </summary>
+    private static bool IsRule(InkComponents ink, InkComponent c, List<InkComponent> components, int tallest)
+    {
+        if (c.Width <= RuleLength * tallest)
+        {
+            return false;
+        }
+        int top = int.MaxValue, bottom = int.MinValue;
+        foreach (var other in components.Where(o => o.Label != c.Label))
+        {
+            (top, bottom) = (Math.Min(top, other.Top), Math.Max(bottom, other.Bottom));
+        }
+        int height = top > bottom ? c.Height : bottom - top + 1;
+        if (c.Width <= RuleLength * height)
+        {
+            return false;
+        }
+        int band = Math.Max(1, (int)(RuleThickness * height));
+        if (c.Height <= band)
+        {
+            return true;
+        }
+        // A comb: its base line, below every digit, holds most of its ink; the short ticks rise from it between the
+        // digits, and it is longer than a flat stroke of a digit broken off the rest.
+        int baseTop = c.Bottom - band + 1;
+        if (baseTop <= bottom || c.Width <= CombLength * height)
+        {
+            return false;
+        }
+        int w = ink.Image.Width, inBase = 0;
+        for (int y = baseTop; y <= c.Bottom; y++)
+        {
+            for (int x = c.Left; x <= c.Right; x++)
+            {
+                inBase += ink.Labels[(y * w) + x] == c.Label ? 1 : 0;
+            }
+        }
+        return inBase >= RuleInk * c.Area;
     }
 
     /// <summary>

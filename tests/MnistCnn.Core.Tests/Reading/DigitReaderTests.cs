@@ -300,7 +300,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
-    public void A_box_round_the_field_is_not_read_and_an_empty_box_is_no_digit()
+    public void A_box_or_a_comb_round_the_field_is_not_read_and_an_empty_box_is_no_digit()
     {
         var random = new Random(8);
         int same = 0, numbers = 0;
@@ -324,6 +324,31 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         }
         Assert.True(numbers >= 8, $"only {numbers} of 12 numbers read right without a box");
         Assert.Equal(numbers, same);
+
+        // Comb fields, one cell per digit: closed cells (one component round every digit), or a base line whose ticks
+        // rise between the digits.
+        int combs = 0;
+        for (int n = 0; combs < 4; n++)
+        {
+            var indexes = Enumerable.Range(0, random.Next(3, 7)).Select(_ => random.Next(mnist.Test.Count)).ToList();
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, Spacing.Apart, random);
+            using (image)
+            {
+                if (Reader.Read(image).Text != text || InCells(image, closed: true) is not { } closed)
+                {
+                    continue;
+                }
+                combs++;
+                using (closed)
+                using (var open = InCells(image, closed: false)!)
+                {
+                    var (inClosed, inOpen) = (Reader.Read(closed), Reader.Read(open));
+                    output.WriteLine($"{text} in closed cells: {inClosed}; on an open comb: {inOpen}");
+                    Assert.Equal(text, inClosed.Text);
+                    Assert.Equal(text, inOpen.Text);
+                }
+            }
+        }
 
         using var empty = new Image<L8>(300, 100, new L8(255));
         using var emptyBox = Stack([empty], 0, box: true);
@@ -380,6 +405,68 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             }
         }
         return page;
+    }
+
+    /// <summary>
+    /// The digits of a line each in its own cell of a comb field, 2-pixel lines: closed cells, or a base line with ticks a
+    /// third of the digits' height between them. Null where some digits' ink is not apart in columns.
+    /// </summary>
+    private static Image<L8>? InCells(Image<L8> line, bool closed)
+    {
+        var (top, bottom) = InkRows(line)!.Value;
+        var inked = Enumerable.Range(0, line.Width).Select(x => Enumerable.Range(top, bottom - top + 1).Any(y => line[x, y].PackedValue < 128)).ToArray();
+        var digits = new List<(int Left, int Right)>();
+        for (int x = 0; x < inked.Length; x++)
+        {
+            if (inked[x] && (x == 0 || !inked[x - 1]))
+            {
+                digits.Add((x, x));
+            }
+            if (inked[x])
+            {
+                digits[^1] = (digits[^1].Left, x);
+            }
+        }
+        int height = bottom - top + 1, cell = digits.Max(d => d.Right - d.Left + 1) + (height / 2), tick = height / 3;
+        if (digits.Count < 3)
+        {
+            return null;
+        }
+        var field = new Image<L8>((cell * digits.Count) + 40, height + (height / 2) + 40, new L8(255));
+        int cellTop = 20, cellBottom = field.Height - 21;
+        for (int i = 0; i < digits.Count; i++)
+        {
+            int left = 20 + (i * cell) + ((cell - (digits[i].Right - digits[i].Left + 1)) / 2);
+            for (int y = top; y <= bottom; y++)
+            {
+                for (int x = digits[i].Left; x <= digits[i].Right; x++)
+                {
+                    field[left + x - digits[i].Left, cellTop + (height / 4) + y - top] = line[x, y];
+                }
+            }
+        }
+        void Ink(int x0, int x1, int y0, int y1)
+        {
+            for (int y = y0; y <= y1; y++)
+            {
+                for (int x = x0; x <= x1; x++)
+                {
+                    field[x, y] = new L8(0);
+                }
+            }
+        }
+        int right = 20 + (cell * digits.Count);
+        Ink(20, right, cellBottom - 1, cellBottom);
+        for (int i = 0; i <= digits.Count; i++)
+        {
+            int x = Math.Min(20 + (i * cell), right - 1);
+            Ink(x, x + 1, closed ? cellTop : cellBottom - tick, cellBottom);
+        }
+        if (closed)
+        {
+            Ink(20, right, cellTop, cellTop + 1);
+        }
+        return field;
     }
 
     /// <summary>The first and last rows with ink (darker than mid-grey); null for a blank image.</summary>
