@@ -5,14 +5,12 @@ internal sealed record Primitive(int X0, int X1, int Group, IReadOnlySet<int> La
 
 /// <summary>
 /// Over-segments a line of digits into primitives, so that the classifier can choose among the ways of putting them
-/// back together: specks, rules (an underline) and a box round the field are dropped, components that overlap in x are grouped (a 5's flag, a 4 in two strokes), and
-/// a group wider than one digit gets candidate cuts at the minima of its column ink (touching digits).
+/// back together: of the significant ink (<see cref="InkMarks"/>), components that overlap in x are grouped (a 5's flag,
+/// a 4 in two strokes), and a group wider than one digit gets candidate cuts at the minima of its column ink (touching
+/// digits).
 /// </summary>
 internal static class LineSegmenter
 {
-    /// <summary>Ink at most this share of the largest component's, and shorter than a third of the line, is a speck.</summary>
-    private const double SpeckArea = 0.04;
-
     /// <summary>A group wider than this many line heights may hold more than one digit, and gets candidate cuts.</summary>
     internal const double WideGroup = 0.95;
 
@@ -22,30 +20,6 @@ internal static class LineSegmenter
     /// at 0.7 or below, numbers read knowing their length gain the same; 0.5 leaves the fewest refused.
     /// </summary>
     internal const double NarrowerWideGroup = 0.5;
-
-    /// <summary>A component longer than this many times the height of the rest of the ink...</summary>
-    private const double RuleLength = 1.5;
-
-    /// <summary>A comb (a base line with ticks between the digits' cells) is at least this many times as long as the digits are tall...</summary>
-    private const double CombLength = 2.5;
-
-    /// <summary>...with this share of its ink...</summary>
-    private const double RuleInk = 0.6;
-
-    /// <summary>...in a band thinner than this share of it is a rule drawn under or across the line, not a digit.</summary>
-    private const double RuleThickness = 0.25;
-
-    /// <summary>A component whose ink fills less than this share of its box may be a box drawn round the field...</summary>
-    private const double FrameInk = 0.3;
-
-    /// <summary>...round other ink, or at least this many times as wide as tall (no digit is)...</summary>
-    private const double FieldWidth = 1.5;
-
-    /// <summary>...if each side's band, this share of its box deep...</summary>
-    private const double FrameEdge = 0.15;
-
-    /// <summary>...has its ink across this share of the side.</summary>
-    private const double FrameSide = 0.9;
 
     /// <summary>No cut closer than this many line heights to a group's edge or to another cut.</summary>
     private const double CutMargin = 0.15;
@@ -61,7 +35,7 @@ internal static class LineSegmenter
 
     public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, double wideGroup = WideGroup)
     {
-        var significant = DropMarks(ink);
+        var significant = InkMarks.Significant(ink);
         if (significant.Count == 0)
         {
             return ([], 0);
@@ -104,7 +78,7 @@ internal static class LineSegmenter
     /// </summary>
     public static int CountLines(InkComponents ink)
     {
-        var significant = DropMarks(ink);
+        var significant = InkMarks.Significant(ink);
         if (significant.Count == 0)
         {
             return 0;
@@ -141,102 +115,6 @@ internal static class LineSegmenter
         bool farApart = lines.Zip(lines.Skip(1), (a, b) => b.Top - a.Bottom - 1).Max() >= LinesApart * tallest;
         bool sideBySide = lines.Count(b => GroupByColumns(b.Components).Count >= 2) >= 2;
         return farApart || sideBySide ? lines.Count : 1;
-    }
-
-    /// <summary>
-    /// The components that may be (part of) a digit: not a box drawn round the field, nor specks, nor a rule (the line a
-    /// number is written on, a field's underline); a box or a rule would otherwise join every digit into one group.
-    /// </summary>
-    private static List<InkComponent> DropMarks(InkComponents ink)
-    {
-        var components = ink.All.Where(c => !IsFrame(ink, c)).ToList();
-        if (components.Count == 0)
-        {
-            return components;
-        }
-        int largest = components.Max(c => c.Area);
-        int tallest = components.Max(c => c.Height);
-        return components.Where(c => (c.Area > SpeckArea * largest || c.Height > tallest / 3) && !IsRule(ink, c, components, tallest)).ToList();
-    }
-
-    /// <summary>
-    /// Whether <paramref name="c"/> is a rule: longer than <see cref="RuleLength"/> times the height the rest of the ink
-    /// spans (the digits, however broken), and thinner than <see cref="RuleThickness"/> of it (a plain line), or with most
-    /// of its ink in such a band below all the rest (a comb's base line, its short ticks rising between the digits).
-    /// </summary>
-    private static bool IsRule(InkComponents ink, InkComponent c, List<InkComponent> components, int tallest)
-    {
-        if (c.Width <= RuleLength * tallest)
-        {
-            return false;
-        }
-        int top = int.MaxValue, bottom = int.MinValue;
-        foreach (var other in components.Where(o => o.Label != c.Label))
-        {
-            (top, bottom) = (Math.Min(top, other.Top), Math.Max(bottom, other.Bottom));
-        }
-        int height = top > bottom ? c.Height : bottom - top + 1;
-        if (c.Width <= RuleLength * height)
-        {
-            return false;
-        }
-        int band = Math.Max(1, (int)(RuleThickness * height));
-        if (c.Height <= band)
-        {
-            return true;
-        }
-        // A comb: its base line, below every digit, holds most of its ink; the short ticks rise from it between the
-        // digits, and it is longer than a flat stroke of a digit broken off the rest.
-        int baseTop = c.Bottom - band + 1;
-        if (baseTop <= bottom || c.Width <= CombLength * height)
-        {
-            return false;
-        }
-        int w = ink.Image.Width, inBase = 0;
-        for (int y = baseTop; y <= c.Bottom; y++)
-        {
-            for (int x = c.Left; x <= c.Right; x++)
-            {
-                inBase += ink.Labels[(y * w) + x] == c.Label ? 1 : 0;
-            }
-        }
-        return inBase >= RuleInk * c.Area;
-    }
-
-    /// <summary>
-    /// Whether <paramref name="c"/> is a box drawn round a field: mostly empty within its bounds, with ink along all four
-    /// sides (a merged pair of digits round a 1 has not), and either round a component at least a third as tall as
-    /// itself or too wide for a digit (an empty field; a square box alone may be a 0).
-    /// </summary>
-    private static bool IsFrame(InkComponents ink, InkComponent c)
-    {
-        if (c.Area >= FrameInk * c.Width * (double)c.Height
-            || !(c.Width >= FieldWidth * c.Height
-                || ink.All.Any(d => d.Left > c.Left && d.Right < c.Right && d.Top > c.Top && d.Bottom < c.Bottom && d.Height * 3 >= c.Height)))
-        {
-            return false;
-        }
-        int w = ink.Image.Width;
-        int edgeRows = Math.Max(1, (int)(FrameEdge * c.Height)), edgeColumns = Math.Max(1, (int)(FrameEdge * c.Width));
-        bool Inked(int x0, int x1, int y0, int y1)
-        {
-            for (int y = y0; y <= y1; y++)
-            {
-                for (int x = x0; x <= x1; x++)
-                {
-                    if (ink.Labels[(y * w) + x] == c.Label)
-                    {
-                        return true;
-                    }
-                }
-            }
-            return false;
-        }
-        double Covered(int count, Func<int, bool> inked) => Enumerable.Range(0, count).Count(inked) / (double)count;
-        return Covered(c.Width, i => Inked(c.Left + i, c.Left + i, c.Top, c.Top + edgeRows - 1)) >= FrameSide
-            && Covered(c.Width, i => Inked(c.Left + i, c.Left + i, c.Bottom - edgeRows + 1, c.Bottom)) >= FrameSide
-            && Covered(c.Height, i => Inked(c.Left, c.Left + edgeColumns - 1, c.Top + i, c.Top + i)) >= FrameSide
-            && Covered(c.Height, i => Inked(c.Right - edgeColumns + 1, c.Right, c.Top + i, c.Top + i)) >= FrameSide;
     }
 
     /// <summary>Components whose column ranges overlap by half the narrower one belong to one digit (or to touching ones).</summary>
