@@ -73,8 +73,8 @@ internal static class LineSegmenter
     /// <summary>
     /// How many lines of writing the significant ink forms, one above another: bands of rows that the components span,
     /// where bands closer than a quarter of the taller one's height are one (a digit broken across by a pen lift, every
-    /// digit crossed by a faint streak). Two or more bands of line height count as lines when they stand at least half
-    /// a line apart or at least two of them hold marks side by side; a single digit broken in two does neither.
+    /// digit crossed by a faint streak). Two bands of line height count as lines when they stand at least half a line
+    /// apart or both hold marks side by side, and three or more always do; a single digit broken in two does neither.
     /// </summary>
     public static int CountLines(InkComponents ink)
     {
@@ -114,7 +114,7 @@ internal static class LineSegmenter
         }
         bool farApart = lines.Zip(lines.Skip(1), (a, b) => b.Top - a.Bottom - 1).Max() >= LinesApart * tallest;
         bool sideBySide = lines.Count(b => GroupByColumns(b.Components).Count >= 2) >= 2;
-        return farApart || sideBySide ? lines.Count : 1;
+        return farApart || sideBySide || lines.Count >= 3 ? lines.Count : 1;
     }
 
     /// <summary>Components whose column ranges overlap by half the narrower one belong to one digit (or to touching ones).</summary>

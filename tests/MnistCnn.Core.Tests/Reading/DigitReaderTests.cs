@@ -258,6 +258,21 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
                 Assert.Contains($"{count} lines", error.Message);
             }
 
+            // A number written downwards, a digit to a line, the digits a third of one apart: neither far apart nor side
+            // by side, but three lines or more are never one digit broken up.
+            var column = FirstOf(600, 2, 7, 5, 3).Select(i => ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random).Image).ToList();
+            try
+            {
+                using var downwards = Stack(column, 1 / 3.0);
+                var error = Assert.Throws<DigitImageException>(() => Reader.Read(downwards));
+                output.WriteLine(error.Message);
+                Assert.Contains("4 lines", error.Message);
+            }
+            finally
+            {
+                column.ForEach(image => image.Dispose());
+            }
+
             // One line crossed by a one-row streak (every digit broken at the same height), or underlined: one line, read right.
             using var streaked = Stack([lines[0].Image], 0);
             var (top, bottom) = InkRows(streaked)!.Value;
