@@ -145,12 +145,13 @@ public sealed class DigitReader
     private LineCandidates Analyse(GrayImage ink, string source, double wideGroup)
     {
         using var components = InkComponents.Find(ink, InkThreshold, MaxComponents, source);
-        if (LineSegmenter.CountLines(components) is var lines and > 1)
+        var significant = InkMarks.Significant(components);
+        if (LineSegmenter.CountLines(significant) is var lines and > 1)
         {
             throw new DigitImageException(DigitImageError.NoDigit,
                 $"{source}: the ink forms {lines} lines, one above another; a number is read from one line of digits. Crop the image to the number's line (a page of text is not a number).");
         }
-        var (pieces, lineHeight) = LineSegmenter.Split(components, wideGroup);
+        var (pieces, lineHeight) = LineSegmenter.Split(components, significant, wideGroup);
         if (pieces.Count == 0)
         {
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks, rules or a box round the field). Write or photograph the number with clear contrast.");

@@ -33,9 +33,12 @@ internal static class LineSegmenter
     /// <summary>A cut goes only where the column ink falls below this share of the group's mean: where strokes barely touch.</summary>
     private const double Valley = 0.6;
 
-    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, double wideGroup = WideGroup)
+    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, double wideGroup = WideGroup) =>
+        Split(ink, InkMarks.Significant(ink), wideGroup);
+
+    /// <summary>The line's pieces, from its <paramref name="significant"/> components (<see cref="InkMarks.Significant"/>), found once by the caller.</summary>
+    public static (List<Primitive> Primitives, int LineHeight) Split(InkComponents ink, List<InkComponent> significant, double wideGroup)
     {
-        var significant = InkMarks.Significant(ink);
         if (significant.Count == 0)
         {
             return ([], 0);
@@ -71,14 +74,13 @@ internal static class LineSegmenter
     private const double LineLike = 0.4;
 
     /// <summary>
-    /// How many lines of writing the significant ink forms, one above another: bands of rows that the components span,
+    /// How many lines of writing the <paramref name="significant"/> ink forms, one above another: bands of rows that the components span,
     /// where bands closer than a quarter of the taller one's height are one (a digit broken across by a pen lift, every
     /// digit crossed by a faint streak). Two bands of line height count as lines when they stand at least half a line
     /// apart or both hold marks side by side, and three or more always do; a single digit broken in two does neither.
     /// </summary>
-    public static int CountLines(InkComponents ink)
+    public static int CountLines(List<InkComponent> significant)
     {
-        var significant = InkMarks.Significant(ink);
         if (significant.Count == 0)
         {
             return 0;

@@ -21,22 +21,20 @@ internal static unsafe class Nnpack
     private const string UserEnabled = "_ZNK2at7Context17userEnabledNNPACKEv";
 
     /// <summary>
-    /// Turns NNPACK off in the loaded libtorch where NNPACK says the CPU is unsupported; true when it did. Does nothing
-    /// (false) where NNPACK runs, off Linux, or where this libtorch does not export what it needs.
+    /// Turns NNPACK off in the loaded libtorch where NNPACK says the CPU is unsupported. Does nothing where NNPACK runs,
+    /// off Linux, or where this libtorch does not export what it needs.
     /// </summary>
-    public static bool TurnOffWhereUnsupported()
+    public static void TurnOffWhereUnsupported()
     {
-        if (Probe() is not { Supported: false } state)
+        if (Probe() is { Supported: false, Enabled: true })
         {
-            return false;
+            WithLibTorch(library =>
+            {
+                var context = ((delegate* unmanaged<nint>)NativeLibrary.GetExport(library, GlobalContext))();
+                ((delegate* unmanaged<nint, byte, void>)NativeLibrary.GetExport(library, SetUserEnabled))(context, 0);
+                return true;
+            });
         }
-        WithLibTorch(library =>
-        {
-            var context = ((delegate* unmanaged<nint>)NativeLibrary.GetExport(library, GlobalContext))();
-            ((delegate* unmanaged<nint, byte, void>)NativeLibrary.GetExport(library, SetUserEnabled))(context, 0);
-            return true;
-        });
-        return state.Enabled;
     }
 
     /// <summary>
