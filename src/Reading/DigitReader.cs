@@ -133,6 +133,7 @@ public sealed class DigitReader
     /// </summary>
     internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null)
     {
+        FormLines.Erase(ink, InkThreshold);
         var line = Analyse(ink, source, LineSegmenter.WideGroup);
         // Asked for more digits than these pieces can make, it cuts narrower groups too.
         return options is null || CanRead(line, options) ? line : Analyse(ink, source, LineSegmenter.NarrowerWideGroup);

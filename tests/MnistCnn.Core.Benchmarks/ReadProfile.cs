@@ -27,7 +27,7 @@ internal static class ReadProfile
         }
 
         // The reader's stages one by one (DigitReader.Analyse, with Normalize split into its own stages).
-        string[] stages = ["decode+ink", "components", "cuts", "candidate crops", "thicken", "scale", "centre", "model"];
+        string[] stages = ["decode+ink", "form lines", "components", "cuts", "candidate crops", "thicken", "scale", "centre", "model"];
         var milliseconds = new double[stages.Length];
         var crops = new List<GrayImage>();
         for (int round = 0; round < warmUp + measured; round++)
@@ -37,6 +37,8 @@ internal static class ReadProfile
                 long start = Stopwatch.GetTimestamp();
                 var ink = classifier.Preprocessor.InkOf(image, "profile");
                 long inked = Stopwatch.GetTimestamp();
+                FormLines.Erase(ink, DigitReader.InkThreshold);
+                long erased = Stopwatch.GetTimestamp();
                 using var components = InkComponents.Find(ink, DigitReader.InkThreshold, DigitReader.MaxComponents, "profile");
                 long found = Stopwatch.GetTimestamp();
                 var (pieces, lineHeight) = LineSegmenter.Split(components);
@@ -58,7 +60,7 @@ internal static class ReadProfile
                 }
                 if (round >= warmUp)
                 {
-                    long[] marks = [start, inked, found, cut, cropped, thick, scaledAt, centred, predicted];
+                    long[] marks = [start, inked, erased, found, cut, cropped, thick, scaledAt, centred, predicted];
                     for (int k = 0; k < stages.Length; k++)
                     {
                         milliseconds[k] += Stopwatch.GetElapsedTime(marks[k], marks[k + 1]).TotalMilliseconds / (measured * images.Count);

@@ -373,6 +373,108 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         Assert.Contains("a box round the field", error.Message);
     }
 
+    [Fact]
+    public void Rules_ruled_paper_and_a_box_that_touch_the_digits_are_erased_and_the_number_read()
+    {
+        var random = new Random(11);
+        int numbers = 0;
+        for (int n = 0; numbers < 6; n++)
+        {
+            var indexes = Enumerable.Range(0, random.Next(2, 7)).Select(_ => random.Next(mnist.Test.Count)).ToList();
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, n % 2 == 0 ? Spacing.Apart : Spacing.Tight, random);
+            using (image)
+            {
+                if (Reader.Read(image).Text != text)
+                {
+                    continue;
+                }
+                numbers++;
+                foreach (var form in Enum.GetValues<Form>())
+                {
+                    using var onForm = OnForm(image, form);
+                    var reading = Reader.Read(onForm);
+                    output.WriteLine($"{text} {form}: {reading}");
+                    Assert.True(text == reading.Text, $"{text} {form} read as {reading.Text}");
+                }
+            }
+        }
+    }
+
+    private enum Form
+    {
+        RuleThroughTheFeet,
+        SlantedRule,
+        RuledPaper,
+        TightBox,
+        BoxOpenAtTheTop,
+        StruckThrough,
+    }
+
+    /// <summary>
+    /// The line on a form whose lines touch its digits: a 3-pixel rule through their feet, the same rule slanted by a pixel
+    /// every 40 columns, grey 2-pixel rules across the page one and a half lines apart (one through the feet), or a 2-pixel
+    /// box round the ink that touches the tallest digits (closed, or open at the top); or a 3-pixel line struck through
+    /// the middle of the digits.
+    /// </summary>
+    private static Image<L8> OnForm(Image<L8> line, Form form)
+    {
+        var (top, bottom) = InkRows(line)!.Value;
+        int height = bottom - top + 1, margin = 2 * height;
+        var page = new Image<L8>(line.Width + 40, line.Height + (2 * margin), new L8(255));
+        for (int y = 0; y < line.Height; y++)
+        {
+            for (int x = 0; x < line.Width; x++)
+            {
+                page[x + 20, y + margin] = line[x, y];
+            }
+        }
+        (top, bottom) = (top + margin, bottom + margin);
+        var columns = Enumerable.Range(0, page.Width).Where(x => Enumerable.Range(top, height).Any(y => page[x, y].PackedValue < 128)).ToList();
+        void Ink(int x0, int x1, int y0, int y1, byte level = 0)
+        {
+            for (int y = Math.Max(0, y0); y <= Math.Min(page.Height - 1, y1); y++)
+            {
+                for (int x = Math.Max(0, x0); x <= Math.Min(page.Width - 1, x1); x++)
+                {
+                    page[x, y] = new L8(Math.Min(page[x, y].PackedValue, level));
+                }
+            }
+        }
+        switch (form)
+        {
+            case Form.RuleThroughTheFeet:
+                Ink(10, page.Width - 11, bottom - 1, bottom + 1);
+                break;
+            case Form.SlantedRule:
+                for (int x = 10; x < page.Width - 10; x++)
+                {
+                    int y = bottom + ((x - (page.Width / 2)) / 40);
+                    Ink(x, x, y - 1, y + 1);
+                }
+                break;
+            case Form.RuledPaper:
+                for (int y = bottom - (3 * height / 2 * 3); y < page.Height; y += 3 * height / 2)
+                {
+                    Ink(0, page.Width - 1, y, y + 1, level: 120);
+                }
+                break;
+            case Form.StruckThrough:
+                Ink(10, page.Width - 11, ((top + bottom) / 2) - 1, ((top + bottom) / 2) + 1);
+                break;
+            case Form.TightBox or Form.BoxOpenAtTheTop:
+                int left = columns[0] - 4, right = columns[^1] + 4;
+                Ink(left, right, bottom, bottom + 1);
+                Ink(left, left + 1, top - 1, bottom + 1);
+                Ink(right - 1, right, top - 1, bottom + 1);
+                if (form == Form.TightBox)
+                {
+                    Ink(left, right, top - 1, top);
+                }
+                break;
+        }
+        return page;
+    }
+
     /// <summary>
     /// The lines' ink, one above another, <paramref name="gap"/> of the tallest line's ink height apart; optionally a
     /// 3-row rule beneath, or a 2-pixel box round it all (a blank line keeps its own height).
