@@ -29,6 +29,9 @@ internal static class FormLines
     /// <summary>The share of the other ink, at its top and at its bottom, left out of the height it spans.</summary>
     private const double OutlyingInk = 0.02;
 
+    /// <summary>More thin strips than this (four times the components a line may have) are not looked at.</summary>
+    private const int MaxStrips = 4 * DigitReader.MaxComponents;
+
     /// <summary>A strip of ink is at least this many times as long as it is thick.</summary>
     private const int StripLength = 4;
 
@@ -277,6 +280,12 @@ internal static class FormLines
     private static List<StraightLine> FindLines(List<Strip> strips, int height, double length, Plane plane)
     {
         var thin = strips.Where(s => s.Thickness <= Math.Max(2, RuleThickness * height)).OrderBy(s => s.X0).ToList();
+        if (thin.Count > MaxStrips)
+        {
+            // Not a line of digits on a form but hatching, text or noise, which the components' limit refuses; chaining
+            // so many would take time quadratic in them.
+            return [];
+        }
         var chains = new List<StraightLine>();
         foreach (var strip in thin)
         {

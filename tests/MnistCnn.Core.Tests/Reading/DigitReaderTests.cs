@@ -220,7 +220,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
-    public void A_blank_image_is_no_digit_and_a_field_of_dots_is_refused_in_bounded_time()
+    public void A_blank_image_is_no_digit_and_a_field_of_dots_or_dashes_is_refused_in_bounded_time()
     {
         using var blank = new Image<L8>(300, 80, new L8(255));
         Assert.Equal(DigitImageError.NoDigit, Assert.Throws<DigitImageException>(() => Reader.Read(blank)).Error);
@@ -235,6 +235,22 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         }
         var watch = Stopwatch.StartNew();
         var error = Assert.Throws<DigitImageException>(() => Reader.Read(dots));
+        output.WriteLine($"{error.Message} ({watch.ElapsedMilliseconds} ms)");
+        Assert.Contains("not one line of digits", error.Message);
+
+        // 20,000 short dashes: each one a thin strip that could be part of a form's line.
+        using var dashes = new Image<L8>(2000, 1000, new L8(255));
+        var random = new Random(3);
+        for (int n = 0; n < 20_000; n++)
+        {
+            int y = random.Next(1000), x = random.Next(1990), length = random.Next(5, 9);
+            for (int i = 0; i < length; i++)
+            {
+                dashes[x + i, y] = new L8(0);
+            }
+        }
+        watch.Restart();
+        error = Assert.Throws<DigitImageException>(() => Reader.Read(dashes));
         output.WriteLine($"{error.Message} ({watch.ElapsedMilliseconds} ms)");
         Assert.Contains("not one line of digits", error.Message);
     }
