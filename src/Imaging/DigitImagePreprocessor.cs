@@ -154,6 +154,10 @@ public sealed class DigitImagePreprocessor
     {
         Grayscale.Write(image, gray);
         float background = Levels.Polarize(gray, image.Width, image.Height);
+        if (Shading.Flatten(gray, image.Width, image.Height))
+        {
+            background = Levels.BorderMedian(gray, image.Width, image.Height);
+        }
         float ink = Levels.InkLevel(gray, background);
         if (ink - background < MinContrast)
         {

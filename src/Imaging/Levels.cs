@@ -8,10 +8,22 @@ namespace MnistCnn.Core.Imaging;
 /// </summary>
 internal static class Levels
 {
-    private const int HistogramBins = 1024;
+    public const int HistogramBins = 1024;
 
     /// <summary>Makes the ink light and the background dark; returns the background level (median of the border).</summary>
     public static float Polarize(Span<float> gray, int w, int h)
+    {
+        float median = BorderMedian(gray, w, h);
+        if (median > 0.5f)
+        {
+            Affine(gray, -1f, 1f);
+            median = 1f - median;
+        }
+        return median;
+    }
+
+    /// <summary>The median of the border band (a twentieth of the shorter side deep).</summary>
+    public static float BorderMedian(ReadOnlySpan<float> gray, int w, int h)
     {
         int band = Math.Max(1, Math.Min(w, h) / 20);
         Span<int> bins = stackalloc int[HistogramBins + 1];
@@ -28,16 +40,11 @@ internal static class Levels
                 count += Histogram(row[..band], bins) + Histogram(row[(w - band)..], bins);
             }
         }
-        float median = Quantile(bins, count, 0.5f);
-        if (median > 0.5f)
-        {
-            Affine(gray, -1f, 1f);
-            median = 1f - median;
-        }
-        return median;
+        return Quantile(bins, count, 0.5f);
     }
 
-    private static int Histogram(ReadOnlySpan<float> values, Span<int> bins)
+    /// <summary>Adds <paramref name="values"/> to a histogram of <see cref="HistogramBins"/> + 1 bins over [0, 1]; returns how many.</summary>
+    public static int Histogram(ReadOnlySpan<float> values, Span<int> bins)
     {
         foreach (float v in values)
         {
@@ -70,7 +77,7 @@ internal static class Levels
     private static int Bin(float v) => (int)(Math.Clamp(v, 0f, 1f) * HistogramBins);
 
     /// <summary>The value below which a fraction <paramref name="q"/> of the <paramref name="count"/> histogrammed values lie.</summary>
-    private static float Quantile(ReadOnlySpan<int> bins, int count, float q)
+    public static float Quantile(ReadOnlySpan<int> bins, int count, float q)
     {
         long target = (long)(q * count);
         long seen = 0;

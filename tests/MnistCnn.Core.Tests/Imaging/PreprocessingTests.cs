@@ -46,6 +46,24 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void Uneven_lighting_is_flattened_and_even_lighting_left_alone()
+    {
+        // Polarized: ink 1 on a background that rises from 0 to 0.5 across (paper darkening into a shadow).
+        static bool Stroke(int x, int y) => x >= 40 && x < 48 && y >= 10 && y < 90;
+        var shaded = Gray(120, 100, (x, y) => Stroke(x, y) ? 1f : 0.5f * x / 119);
+        Assert.True(Shading.Flatten(shaded, 120, 100));
+        float paper = shaded.Where((_, i) => !Stroke(i % 120, i / 120)).Max();
+        Assert.True(paper < 0.15f, $"the paper is not flat: up to {paper}");
+        Assert.True(shaded.Where((_, i) => Stroke(i % 120, i / 120)).All(v => v > 0.9f), "the ink lost its contrast");
+
+        // Evenly lit, with ink running into the border band on one side: not touched.
+        var even = Gray(120, 100, (x, y) => x >= 100 || Stroke(x, y) ? 1f : 0.1f);
+        var before = even.ToArray();
+        Assert.False(Shading.Flatten(even, 120, 100));
+        Assert.Equal(before, even);
+    }
+
+    [Fact]
     public void Ink_box_ignores_a_faint_speck()
     {
         var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);

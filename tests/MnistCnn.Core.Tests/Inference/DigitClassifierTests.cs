@@ -79,6 +79,46 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
     }
 
     [Fact]
+    public void Digits_photographed_in_uneven_light_are_recognised_as_in_even_light()
+    {
+        // Paper lit from one side: the light falls to 30% across the image, along a direction that turns with the sample.
+        int same = 0, compared = 0;
+        foreach (var (s, i) in RealWorldDigits.Generate(variantsPerStyle: 3)
+            .Where(s => s.Style is RealWorldDigits.Style.InkOnPaper or RealWorldDigits.Style.JpegPhoto)
+            .Select((s, i) => (s, i)))
+        {
+            var even = Pretrained.Value.Predict(s.Encoded);
+            if (even.Digit != s.Digit)
+            {
+                continue;
+            }
+            using var image = Image.Load<Rgba32>(s.Encoded);
+            double angle = i * 0.7, dx = Math.Cos(angle), dy = Math.Sin(angle);
+            double span = (Math.Abs(dx) * image.Width) + (Math.Abs(dy) * image.Height);
+            image.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        double along = ((dx * (x - (image.Width / 2.0))) + (dy * (y - (image.Height / 2.0)))) / span;
+                        float light = (float)(0.65 - (0.7 * along));
+                        var p = row[x].ToVector4();
+                        row[x].FromVector4(new System.Numerics.Vector4(p.X * light, p.Y * light, p.Z * light, p.W));
+                    }
+                }
+            });
+            var unevenLight = Pretrained.Value.Predict(image);
+            compared++;
+            same += unevenLight.Digit == even.Digit ? 1 : 0;
+        }
+        output.WriteLine($"uneven light: {same} of {compared} read as in even light");
+        Assert.True(compared >= 50, $"only {compared} samples read right in even light");
+        Assert.Equal(compared, same);
+    }
+
+    [Fact]
     public void Every_predict_overload_gives_the_same_probabilities()
     {
         var sample = RealWorldDigits.Generate(1).First(s => s.Digit == 3);

@@ -416,6 +416,44 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         }
     }
 
+    [Fact]
+    public void A_number_photographed_in_a_shadow_is_read_as_in_even_light()
+    {
+        var random = new Random(13);
+        int numbers = 0;
+        for (int n = 0; numbers < 6; n++)
+        {
+            var indexes = Enumerable.Range(0, random.Next(3, 8)).Select(_ => random.Next(mnist.Test.Count)).ToList();
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, Spacing.Apart, random);
+            using (image)
+            {
+                if (Reader.Read(image).Text != text)
+                {
+                    continue;
+                }
+                numbers++;
+                // The light falls from full to 35% across the paper, from the left or from the right.
+                using var shaded = image.Clone();
+                bool fromLeft = n % 2 == 0;
+                shaded.ProcessPixelRows(rows =>
+                {
+                    for (int y = 0; y < rows.Height; y++)
+                    {
+                        var row = rows.GetRowSpan(y);
+                        for (int x = 0; x < row.Length; x++)
+                        {
+                            double across = (fromLeft ? x : row.Length - 1 - x) / (double)(row.Length - 1);
+                            row[x] = new L8((byte)(row[x].PackedValue * (1 - (0.65 * across))));
+                        }
+                    }
+                });
+                var reading = Reader.Read(shaded);
+                output.WriteLine($"{text} in a shadow: {reading}");
+                Assert.Equal(text, reading.Text);
+            }
+        }
+    }
+
     private enum Form
     {
         RuleThroughTheFeet,
