@@ -392,26 +392,14 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     [Fact]
     public void Rules_ruled_paper_and_a_box_that_touch_the_digits_are_erased_and_the_number_read()
     {
-        var random = new Random(11);
-        int numbers = 0;
-        for (int n = 0; numbers < 6; n++)
+        foreach (var (image, text) in NumbersReadRight(seed: 11, minDigits: 2, maxDigits: 6, n => n % 2 == 0 ? Spacing.Apart : Spacing.Tight))
         {
-            var indexes = Enumerable.Range(0, random.Next(2, 7)).Select(_ => random.Next(mnist.Test.Count)).ToList();
-            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, n % 2 == 0 ? Spacing.Apart : Spacing.Tight, random);
-            using (image)
+            foreach (var form in Enum.GetValues<Form>())
             {
-                if (Reader.Read(image).Text != text)
-                {
-                    continue;
-                }
-                numbers++;
-                foreach (var form in Enum.GetValues<Form>())
-                {
-                    using var onForm = OnForm(image, form);
-                    var reading = Reader.Read(onForm);
-                    output.WriteLine($"{text} {form}: {reading}");
-                    Assert.True(text == reading.Text, $"{text} {form} read as {reading.Text}");
-                }
+                using var onForm = OnForm(image, form);
+                var reading = Reader.Read(onForm);
+                output.WriteLine($"{text} {form}: {reading}");
+                Assert.True(text == reading.Text, $"{text} {form} read as {reading.Text}");
             }
         }
     }
@@ -419,37 +407,49 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     [Fact]
     public void A_number_photographed_in_a_shadow_is_read_as_in_even_light()
     {
-        var random = new Random(13);
-        int numbers = 0;
-        for (int n = 0; numbers < 6; n++)
+        int n = 0;
+        foreach (var (image, text) in NumbersReadRight(seed: 13, minDigits: 3, maxDigits: 7, _ => Spacing.Apart))
         {
-            var indexes = Enumerable.Range(0, random.Next(3, 8)).Select(_ => random.Next(mnist.Test.Count)).ToList();
-            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, Spacing.Apart, random);
+            // The light falls from full to 35% across the paper, from the left or from the right.
+            using var shaded = image.Clone();
+            bool fromLeft = n++ % 2 == 0;
+            shaded.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < rows.Height; y++)
+                {
+                    var row = rows.GetRowSpan(y);
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        double across = (fromLeft ? x : row.Length - 1 - x) / (double)(row.Length - 1);
+                        row[x] = new L8((byte)(row[x].PackedValue * (1 - (0.65 * across))));
+                    }
+                }
+            });
+            var reading = Reader.Read(shaded);
+            output.WriteLine($"{text} in a shadow: {reading}");
+            Assert.Equal(text, reading.Text);
+        }
+    }
+
+    /// <summary>
+    /// Six numbers of <paramref name="minDigits"/> to <paramref name="maxDigits"/> MNIST test digits, spaced as
+    /// <paramref name="spacing"/> says for the n-th one composed, that the reader reads right as they are (each image is
+    /// disposed when the next is asked for).
+    /// </summary>
+    private IEnumerable<(Image<L8> Image, string Text)> NumbersReadRight(int seed, int minDigits, int maxDigits, Func<int, Spacing> spacing)
+    {
+        var random = new Random(seed);
+        for (int n = 0, numbers = 0; numbers < 6; n++)
+        {
+            var indexes = Enumerable.Range(0, random.Next(minDigits, maxDigits + 1)).Select(_ => random.Next(mnist.Test.Count)).ToList();
+            var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, spacing(n), random);
             using (image)
             {
-                if (Reader.Read(image).Text != text)
+                if (Reader.Read(image).Text == text)
                 {
-                    continue;
+                    numbers++;
+                    yield return (image, text);
                 }
-                numbers++;
-                // The light falls from full to 35% across the paper, from the left or from the right.
-                using var shaded = image.Clone();
-                bool fromLeft = n % 2 == 0;
-                shaded.ProcessPixelRows(rows =>
-                {
-                    for (int y = 0; y < rows.Height; y++)
-                    {
-                        var row = rows.GetRowSpan(y);
-                        for (int x = 0; x < row.Length; x++)
-                        {
-                            double across = (fromLeft ? x : row.Length - 1 - x) / (double)(row.Length - 1);
-                            row[x] = new L8((byte)(row[x].PackedValue * (1 - (0.65 * across))));
-                        }
-                    }
-                });
-                var reading = Reader.Read(shaded);
-                output.WriteLine($"{text} in a shadow: {reading}");
-                Assert.Equal(text, reading.Text);
             }
         }
     }
