@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using MnistCnn.Core.Imaging;
@@ -91,23 +90,18 @@ internal static class FormLines
         {
             return 0;
         }
-        // Vertical lines are found the same way in the transposed image, where x is an original row and y a column.
-        var transposed = ArrayPool<float>.Shared.Rent(w * h);
+        // Vertical lines are found the same way from the runs along the rows (InkRuns' raster order: by row, then column),
+        // seen as the transposed image's column runs: x an original row, y a column.
         List<StraightLine> uprights;
-        try
+        using (var rowRuns = new InkRuns())
         {
-            for (int y = 0; y < h; y++)
+            rowRuns.Scan(pixels, w, h, threshold);
+            var alongRows = new Run[rowRuns.Count];
+            for (int r = 0; r < alongRows.Length; r++)
             {
-                for (int x = 0; x < w; x++)
-                {
-                    transposed[(x * h) + y] = pixels[(y * w) + x];
-                }
+                alongRows[r] = new Run(rowRuns.Row[r], rowRuns.Start[r], rowRuns.End[r]);
             }
-            uprights = FindLines(Strips(Runs(transposed, h, w, threshold), out _), height, TickLength, new Plane(pixels, w, h, threshold, Transposed: true));
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(transposed);
+            uprights = FindLines(Strips(alongRows, out _), height, TickLength, across with { Transposed = true });
         }
         var sides = uprights.Where(upright => upright.Width >= SideLength * height && IsUpright(upright)).ToList();
         // A line shorter than a rule is a box's bottom when a side rises from each of its ends (a box open at the top), and
@@ -212,8 +206,8 @@ internal static class FormLines
     /// </summary>
     private static List<Strip> Strips(Run[] runs, out bool[] inStrip)
     {
-        // Each run's strip, and each strip's count, thickness and last column, in arrays: most strips are short pieces
-        // of digits, and only the long ones become objects.
+        // Each run's strip, and each strip's count of runs and thickness, in arrays: most strips are short pieces of
+        // digits, and only the long ones become objects.
         var stripOf = new int[runs.Length];
         var taken = new bool[runs.Length];
         var count = new List<int>();
@@ -467,7 +461,8 @@ internal static class FormLines
 
         public int Width => X1 - X0 + 1;
 
-        public int Covered => Strips.Sum(s => s.Width);
+        /// <summary>The columns its strips cover.</summary>
+        public int Covered { get; private set; }
 
         public double Thickness => _thicknessSum / Covered;
 
@@ -482,6 +477,7 @@ internal static class FormLines
         {
             (X0, X1) = (Strips.Count == 0 ? strip.X0 : X0, strip.X1);
             Strips.Add(strip);
+            Covered += strip.Width;
             _fit.Add(strip.Fit);
             _thicknessSum += strip.Thickness * strip.Width;
         }

@@ -394,12 +394,27 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     {
         foreach (var (image, text) in NumbersReadRight(seed: 11, minDigits: 2, maxDigits: 6, n => n % 2 == 0 ? Spacing.Apart : Spacing.Tight))
         {
+            Assert.Equal(0, LinesErased(image));
             foreach (var form in Enum.GetValues<Form>())
             {
                 using var onForm = OnForm(image, form);
                 var reading = Reader.Read(onForm);
                 output.WriteLine($"{text} {form}: {reading}");
                 Assert.True(text == reading.Text, $"{text} {form} read as {reading.Text}");
+                Assert.True(LinesErased(onForm) >= 1, $"{text} {form}: no line erased");
+            }
+        }
+
+        static int LinesErased(Image<L8> image)
+        {
+            var ink = DigitImagePreprocessor.InkOf(image, "test");
+            try
+            {
+                return FormLines.Erase(ink, DigitReader.InkThreshold);
+            }
+            finally
+            {
+                DigitImagePreprocessor.ReturnInk(ink);
             }
         }
     }
