@@ -46,6 +46,15 @@ internal static class FormLines
     /// <summary>...and at most this many times as thick as the rule.</summary>
     private const double TickThickness = 1.5;
 
+    /// <summary>A comb's tick is at most this share of the height of the ink besides the ticks (a 1 is about as tall as the digits)...</summary>
+    private const double MaxTickLength = 0.7;
+
+    /// <summary>...and, with no other ink, stands further than this many times its length from the next.</summary>
+    private const double MaxTickSpacing = 1.33;
+
+    /// <summary>A row of cells' widest cell is at most this many times as wide as its narrowest (and 2 pixels).</summary>
+    private const double MaxCellDifference = 1.2;
+
     /// <summary>A box's side leans by at most this many columns a row (a 7's stem leans more).</summary>
     private const double MaxSideLean = 0.1;
 
@@ -55,35 +64,12 @@ internal static class FormLines
         var (pixels, w, h) = ink;
         var runs = Runs(pixels, w, h, threshold);
         var strips = Strips(runs, out var inStrip);
-        // The height of the ink that is not a long thin strip: the digits (and a box's sides), less the outermost 2% of
-        // that ink (the frayed ends of a faint rule, noise along it).
-        var inkOfRow = new int[h];
-        int total = 0;
-        for (int r = 0; r < runs.Length; r++)
-        {
-            if (!inStrip[r])
-            {
-                for (int y = runs[r].Y0; y <= runs[r].Y1; y++)
-                {
-                    inkOfRow[y]++;
-                }
-                total += runs[r].Length;
-            }
-        }
-        if (total == 0)
+        // The height of the ink that is not a long thin strip: the digits (and a box's sides).
+        int height = SpanHeight(runs, h, r => !inStrip[r]);
+        if (height == 0)
         {
             return 0;
         }
-        int top = 0, bottom = h - 1;
-        for (int sum = inkOfRow[top]; sum <= OutlyingInk * total;)
-        {
-            sum += inkOfRow[++top];
-        }
-        for (int sum = inkOfRow[bottom]; sum <= OutlyingInk * total;)
-        {
-            sum += inkOfRow[--bottom];
-        }
-        int height = bottom - top + 1;
         var across = new Plane(pixels, w, h, threshold, Transposed: false);
         var lines = FindLines(strips, height, BoxLength, across);
         if (lines.Count == 0)
@@ -111,13 +97,14 @@ internal static class FormLines
         var boxSides = bottoms.SelectMany(line => new[] { SideAt(line, line.X0, sides, hanging: false), SideAt(line, line.X1, sides, hanging: false) }).ToHashSet();
         var tops = lines.Where(line => line.Width < RuleLength * height && boxSides.Contains(SideAt(line, line.X0, sides, hanging: true)) && boxSides.Contains(SideAt(line, line.X1, sides, hanging: true)));
         rules.AddRange(bottoms.Concat(tops).Distinct());
+        var printed = PrintedUprights(rules, uprights, runs, h, r => !inStrip[r]);
         var erased = new HashSet<StraightLine>();
         foreach (var rule in rules)
         {
             Erase(rule, across);
-            // A comb's ticks (or a row of cells' walls): upright lines as thin as the rule, standing on it or hanging from
-            // it, two or more; one alone may be a 1 written on the rule.
-            var ticks = uprights.Where(upright => IsTick(rule, upright)).ToList();
+            // A comb's ticks (or a row of cells' walls): printed upright lines standing on the rule or hanging from it,
+            // two or more; one alone may be a 1 written on the rule.
+            var ticks = printed.Where(upright => EndsOn(rule, upright, top: true) || EndsOn(rule, upright, top: false)).ToList();
             var walls = ticks.Count >= 2 ? ticks : new[] { SideAt(rule, rule.X0, sides), SideAt(rule, rule.X1, sides) }.OfType<StraightLine>();
             foreach (var wall in walls)
             {
@@ -128,6 +115,80 @@ internal static class FormLines
             }
         }
         return rules.Count;
+    }
+
+    /// <summary>
+    /// The height that the <paramref name="runs"/> <paramref name="counted"/> span, less the outermost
+    /// <see cref="OutlyingInk"/> of their ink at the top and at the bottom (the frayed ends of a faint rule, noise along
+    /// it); 0 where there is none.
+    /// </summary>
+    private static int SpanHeight(Run[] runs, int h, Func<int, bool> counted)
+    {
+        var inkOfRow = new int[h];
+        long total = 0;
+        for (int r = 0; r < runs.Length; r++)
+        {
+            if (counted(r))
+            {
+                for (int y = runs[r].Y0; y <= runs[r].Y1; y++)
+                {
+                    inkOfRow[y]++;
+                }
+                total += runs[r].Length;
+            }
+        }
+        if (total == 0)
+        {
+            return 0;
+        }
+        int top = 0, bottom = h - 1;
+        for (long sum = inkOfRow[top]; sum <= OutlyingInk * total;)
+        {
+            sum += inkOfRow[++top];
+        }
+        for (long sum = inkOfRow[bottom]; sum <= OutlyingInk * total;)
+        {
+            sum += inkOfRow[--bottom];
+        }
+        return bottom - top + 1;
+    }
+
+    /// <summary>
+    /// The upright lines, as thin as a rule and standing on it or hanging from it, that are printed with the form rather
+    /// than written: walls from one of the <paramref name="rules"/> to another that part them into cells of one width, or a comb's tick, shorter than
+    /// <see cref="MaxTickLength"/> of the height of the ink besides them (of the column <paramref name="runs"/>
+    /// <paramref name="counted"/>). A 1 written on the rule with a pen as thin as the rule is as tall as the digits beside
+    /// it; with no other ink, a tick is told from it by standing further than <see cref="MaxTickSpacing"/> times its
+    /// length from the next.
+    /// </summary>
+    private static List<StraightLine> PrintedUprights(List<StraightLine> rules, List<StraightLine> uprights, Run[] runs, int h, Func<int, bool> counted)
+    {
+        var onRules = uprights.Where(upright => rules.Any(rule => IsTick(rule, upright))).ToList();
+        if (onRules.Count == 0)
+        {
+            return onRules;
+        }
+        // The column runs through an upright line (a tick runs on into the rule it stands on) are not ink besides it.
+        bool InUpright(Run run) => onRules.Any(upright =>
+            run.Y1 >= upright.X0 && run.Y0 <= upright.X1 && Math.Abs(run.X - upright.YAt(Math.Clamp(run.Centre, upright.X0, upright.X1))) <= (upright.Thickness / 2) + 1);
+        int height = SpanHeight(runs, h, r => counted(r) && !InUpright(runs[r]));
+        // Walls run from one rule to another and part the field into cells of one width; a 1 that touches a tight box at
+        // its top and its bottom does not.
+        var walls = onRules.Where(upright => rules.Any(rule => EndsOn(rule, upright, top: true)) && rules.Any(rule => EndsOn(rule, upright, top: false))).ToList();
+        var cells = Gaps(walls);
+        if (cells.Count > 0 && cells[^1] > (MaxCellDifference * cells[0]) + 2)
+        {
+            walls.Clear();
+        }
+        var spacing = Gaps(onRules);
+        return onRules.Where(upright => walls.Contains(upright)
+            || (height > 0 ? upright.Width <= MaxTickLength * height : spacing.Count > 0 && MaxTickSpacing * upright.Width < spacing[spacing.Count / 2])).ToList();
+
+        static List<double> Gaps(List<StraightLine> uprights)
+        {
+            var columns = uprights.Select(upright => upright.YAt((upright.X0 + upright.X1) / 2.0)).Order().ToList();
+            return columns.Zip(columns.Skip(1), (left, right) => right - left).Order().ToList();
+        }
     }
 
     /// <summary>The vertical runs of ink, column by column (in each column from the top).</summary>
@@ -347,17 +408,22 @@ internal static class FormLines
     /// <summary>Whether a line of the transposed image leans by at most <see cref="MaxSideLean"/> columns a row.</summary>
     private static bool IsUpright(StraightLine upright) => Math.Abs(upright.YAt(upright.X1) - upright.YAt(upright.X0)) <= MaxSideLean * upright.Width;
 
-    /// <summary>Whether <paramref name="upright"/> (of the transposed image) is a tick of <paramref name="rule"/>: upright, as thin as the rule, with an end on it.</summary>
-    private static bool IsTick(StraightLine rule, StraightLine upright)
+    /// <summary>Whether <paramref name="upright"/> (of the transposed image) may be a tick of <paramref name="rule"/>: upright, as thin as the rule, with an end on it.</summary>
+    private static bool IsTick(StraightLine rule, StraightLine upright) =>
+        IsUpright(upright) && upright.Thickness <= (TickThickness * rule.Thickness) + 1
+        && (EndsOn(rule, upright, top: true) || EndsOn(rule, upright, top: false));
+
+    /// <summary>Whether the top (or the bottom) end of <paramref name="upright"/> (of the transposed image) lies on <paramref name="line"/>.</summary>
+    private static bool EndsOn(StraightLine line, StraightLine upright, bool top)
     {
-        double reach = rule.Thickness + upright.Thickness + 2;
+        double reach = line.Thickness + upright.Thickness + 2;
         double column = upright.YAt((upright.X0 + upright.X1) / 2.0);
-        if (!IsUpright(upright) || upright.Thickness > (TickThickness * rule.Thickness) + 1 || column < rule.X0 - reach || column > rule.X1 + reach)
+        if (column < line.X0 - reach || column > line.X1 + reach)
         {
             return false;
         }
-        double row = rule.YAt(Math.Clamp((int)Math.Round(column), rule.X0, rule.X1));
-        return Math.Abs(row - upright.X0) <= reach || Math.Abs(row - upright.X1) <= reach;
+        double row = line.YAt(Math.Clamp((int)Math.Round(column), line.X0, line.X1));
+        return Math.Abs(row - (top ? upright.X0 : upright.X1)) <= reach;
     }
 
     /// <summary>

@@ -387,6 +387,18 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         output.WriteLine(error.Message);
         Assert.Equal(DigitImageError.NoDigit, error.Error);
         Assert.Contains("a box round the field", error.Message);
+
+        // An empty comb: its ticks, with no digit beside them, are still a form's and not 1s.
+        using var emptyComb = new Image<L8>(540, 200, new L8(255));
+        for (int x = 20; x <= 521; x++)
+        {
+            bool tick = (x - 20) % 100 < 2;
+            for (int y = tick ? 130 : 170; y < 172; y++)
+            {
+                emptyComb[x, y] = new L8(0);
+            }
+        }
+        Assert.Equal(DigitImageError.NoDigit, Assert.Throws<DigitImageException>(() => Reader.Read(emptyComb)).Error);
     }
 
     [Fact]
@@ -417,6 +429,36 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
                 DigitImagePreprocessor.ReturnInk(ink);
             }
         }
+    }
+
+    [Fact]
+    public void Ones_written_on_a_rule_with_a_pen_as_thin_as_the_rule_are_read_not_erased_as_a_combs_ticks()
+    {
+        // At MNIST's own scale and twice it, a 1's stroke is as thin as the 3-pixel rule: upright lines standing on it,
+        // as a comb's ticks do, but as tall as the digits beside them.
+        int from = 0, numbers = 0;
+        foreach (var digits in new[] { new[] { 1, 0, 1, 7 }, [1, 4, 1, 1], [1, 1], [2, 1, 1, 5, 1], [1, 9, 1, 1], [7, 1, 3, 1] })
+        {
+            foreach (int scale in new[] { 1, 2 })
+            {
+                var indexes = digits.Select(d => FirstOf(from, d)[0]).ToList();
+                from = indexes.Max() + 1;
+                var (image, text) = ComposedNumbers.Compose(mnist.Test, indexes, Spacing.Apart, new Random(from), scale);
+                using (image)
+                {
+                    if (Reader.Read(image).Text != text)
+                    {
+                        continue;
+                    }
+                    numbers++;
+                    using var onRule = OnForm(image, Form.RuleThroughTheFeet);
+                    var reading = Reader.Read(onRule);
+                    output.WriteLine($"{text} at {scale}x on a rule: {reading}");
+                    Assert.Equal(text, reading.Text);
+                }
+            }
+        }
+        Assert.True(numbers >= 8, $"only {numbers} of 12 numbers read right without a rule");
     }
 
     [Fact]
