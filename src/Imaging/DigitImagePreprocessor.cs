@@ -136,6 +136,7 @@ public sealed class DigitImagePreprocessor
             {
                 throw NoDigit(source, "no ink was found");
             }
+            Frame.TryErase(gray, w, h, ref box);
             crop = InkBox.Crop(gray, w, box);
         }
         finally

@@ -64,6 +64,29 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void A_box_round_a_digit_is_erased_and_a_square_0_or_an_empty_box_kept()
+    {
+        // A 2-pixel box (columns 10-69, rows 5-94) round an upright stroke that touches its top.
+        static bool OnBox(int x, int y) => x >= 10 && x < 70 && y >= 5 && y < 95 && (x < 12 || x >= 68 || y < 7 || y >= 93);
+        static bool Stroke(int x, int y) => x >= 36 && x < 44 && y >= 7 && y < 80;
+        var boxed = Gray(80, 100, (x, y) => OnBox(x, y) || Stroke(x, y) ? 1f : 0f);
+        Assert.True(InkBox.TryFind(boxed, 80, 100, out var box));
+        Assert.True(Frame.TryErase(boxed, 80, 100, ref box));
+        Assert.Equal(new Rectangle(36, 7, 8, 73), box);
+        Assert.True(boxed.Where((_, i) => OnBox(i % 80, i / 80)).All(v => v == 0), "the box is not erased");
+        Assert.True(boxed.Where((_, i) => Stroke(i % 80, i / 80)).All(v => v == 1), "the stroke lost ink");
+
+        // The same box empty, and a 0 drawn square with a thick pen: nothing inside, so left as they are.
+        foreach (var alone in new[] { Gray(80, 100, (x, y) => OnBox(x, y) ? 1f : 0f), Gray(80, 100, (x, y) => x >= 10 && x < 70 && y >= 5 && y < 95 && (x < 18 || x >= 62 || y < 13 || y >= 87) ? 1f : 0f) })
+        {
+            var before = alone.ToArray();
+            Assert.True(InkBox.TryFind(alone, 80, 100, out box));
+            Assert.False(Frame.TryErase(alone, 80, 100, ref box));
+            Assert.Equal(before, alone);
+        }
+    }
+
+    [Fact]
     public void Ink_box_ignores_a_faint_speck()
     {
         var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);

@@ -1,0 +1,181 @@
+using System.Buffers;
+using SixLabors.ImageSharp;
+
+namespace MnistCnn.Core.Imaging;
+
+/// <summary>
+/// The frame stage: a box drawn round the digit (a form's character cell cropped with its lines) is erased, so that the
+/// crop is the digit's and not the box's. A frame is the ink box's four sides each inked nearly all along, in thin lines,
+/// round ink at least a third as tall as itself; a 0 drawn square, with nothing inside, stays a 0.
+/// </summary>
+internal static class Frame
+{
+    /// <summary>A pixel at least this dark (of ink stretched to 1) is a line's.</summary>
+    private const float Inked = 0.2f;
+
+    /// <summary>A side's line lies within this share of the box from its edge...</summary>
+    private const double Edge = 0.15;
+
+    /// <summary>...inked along at least this share of the side...</summary>
+    private const double Covered = 0.9;
+
+    /// <summary>...and, at its median, no thicker than this share of the box's shorter side (and 2 pixels).</summary>
+    private const double Thickness = 0.1;
+
+    /// <summary>The ink inside is at least this share of the frame's height.</summary>
+    private const double Content = 1 / 3.0;
+
+    /// <summary>
+    /// Erases a frame drawn round the ink of <paramref name="v"/> (<paramref name="w"/> x <paramref name="h"/>), whose ink
+    /// box is <paramref name="box"/>, and returns true with the box of the ink inside it; false, and <paramref name="v"/>
+    /// as it was, when the ink box is not a frame round a digit.
+    /// </summary>
+    public static bool TryErase(Span<float> v, int w, int h, ref Rectangle box)
+    {
+        var sides = new[] { Side.Top, Side.Bottom, Side.Left, Side.Right };
+        var thickness = new int[sides.Length];
+        int limit = Math.Max(2, (int)(Thickness * Math.Min(box.Width, box.Height)));
+        for (int s = 0; s < sides.Length; s++)
+        {
+            thickness[s] = MedianThickness(v, w, box, sides[s]);
+            if (thickness[s] == 0 || thickness[s] > limit)
+            {
+                return false;
+            }
+        }
+        // Erased on a copy of the box, kept only if a digit is left inside.
+        int area = box.Width * box.Height;
+        float[] saved = ArrayPool<float>.Shared.Rent(area);
+        try
+        {
+            for (int y = 0; y < box.Height; y++)
+            {
+                v.Slice(((box.Y + y) * w) + box.X, box.Width).CopyTo(saved.AsSpan(y * box.Width, box.Width));
+            }
+            for (int s = 0; s < sides.Length; s++)
+            {
+                EraseLine(v, w, box, sides[s], thickness[s]);
+            }
+            // A digit, not what is left of the lines' corners: ink enough for a stroke a third of the frame's height,
+            // as thick as its lines, that spans at least that height.
+            float left = 0;
+            for (int y = box.Top; y < box.Bottom; y++)
+            {
+                foreach (float value in v.Slice((y * w) + box.Left, box.Width))
+                {
+                    left += value;
+                }
+            }
+            if (left >= Content * box.Height * thickness.Min() && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height)
+            {
+                box = inside;
+                return true;
+            }
+            for (int y = 0; y < box.Height; y++)
+            {
+                saved.AsSpan(y * box.Width, box.Width).CopyTo(v.Slice(((box.Y + y) * w) + box.X, box.Width));
+            }
+            return false;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(saved);
+        }
+    }
+
+    /// <summary>
+    /// The median thickness of the line along <paramref name="side"/>: at each place along it, the run of ink that
+    /// starts within <see cref="Edge"/> of the edge; 0 where fewer than <see cref="Covered"/> of the places have one.
+    /// </summary>
+    private static int MedianThickness(ReadOnlySpan<float> v, int w, Rectangle box, Side side)
+    {
+        var view = new SideView(box, side);
+        var runs = new int[view.Length];
+        int found = 0;
+        for (int along = 0; along < view.Length; along++)
+        {
+            var (_, length) = LineRun(v, w, view, along);
+            if (length > 0)
+            {
+                runs[found++] = length;
+            }
+        }
+        if (found < Covered * view.Length)
+        {
+            return 0;
+        }
+        Array.Sort(runs, 0, found);
+        return runs[found / 2];
+    }
+
+    /// <summary>
+    /// Erases the line along <paramref name="side"/>, with the faint fringe on both sides of it; where a stroke of the
+    /// digit runs on from the line (a run much thicker than the line), only the line's own thickness.
+    /// </summary>
+    private static void EraseLine(Span<float> v, int w, Rectangle box, Side side, int thickness)
+    {
+        var view = new SideView(box, side);
+        for (int along = 0; along < view.Length; along++)
+        {
+            var (start, length) = LineRun(v, w, view, along);
+            if (length == 0)
+            {
+                continue;
+            }
+            int end = start + (length <= (2 * thickness) + 1 ? length : thickness);
+            for (int depth = 0; depth < end; depth++)
+            {
+                v[view.Index(w, along, depth)] = 0;
+            }
+            if (end < view.Depth && v[view.Index(w, along, end)] < Inked)
+            {
+                v[view.Index(w, along, end)] = 0;
+            }
+        }
+    }
+
+    /// <summary>The run of inked pixels, from the edge inwards at place <paramref name="along"/>, that starts within the edge band; length 0 if none.</summary>
+    private static (int Start, int Length) LineRun(ReadOnlySpan<float> v, int w, SideView view, int along)
+    {
+        int band = Math.Max(1, (int)(Edge * view.Depth));
+        int start = 0;
+        while (start < band && v[view.Index(w, along, start)] < Inked)
+        {
+            start++;
+        }
+        if (start == band)
+        {
+            return (0, 0);
+        }
+        int end = start;
+        while (end < view.Depth && v[view.Index(w, along, end)] >= Inked)
+        {
+            end++;
+        }
+        return (start, end - start);
+    }
+
+    private enum Side
+    {
+        Top,
+        Bottom,
+        Left,
+        Right,
+    }
+
+    /// <summary>A box seen from one of its sides: places along the side, and depths from the edge inwards.</summary>
+    private readonly struct SideView(Rectangle box, Side side)
+    {
+        public int Length => side is Side.Top or Side.Bottom ? box.Width : box.Height;
+
+        public int Depth => side is Side.Top or Side.Bottom ? box.Height : box.Width;
+
+        public int Index(int w, int along, int depth) => side switch
+        {
+            Side.Top => ((box.Top + depth) * w) + box.Left + along,
+            Side.Bottom => ((box.Bottom - 1 - depth) * w) + box.Left + along,
+            Side.Left => ((box.Top + along) * w) + box.Left + depth,
+            _ => ((box.Top + along) * w) + box.Right - 1 - depth,
+        };
+    }
+}
