@@ -145,7 +145,7 @@ public sealed class DigitReader
 
     private LineCandidates Analyse(GrayImage ink, string source, double wideGroup)
     {
-        using var components = InkComponents.Find(ink, InkThreshold, MaxComponents, source);
+        using var components = ComponentsInAFrame(ink, source);
         var significant = InkMarks.Significant(components);
         if (LineSegmenter.CountLines(significant) is var lines and > 1)
         {
@@ -166,6 +166,29 @@ public sealed class DigitReader
         var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
         var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
         return new LineCandidates(pieces, lineHeight, candidates);
+    }
+
+    /// <summary>
+    /// The ink's components, after erasing a box drawn round all of them that they touch (a digit touching its form
+    /// cell, a cell narrower than tall that <see cref="FormLines"/> does not take for a box); one standing apart from
+    /// them is left to <see cref="InkMarks"/>.
+    /// </summary>
+    private static InkComponents ComponentsInAFrame(GrayImage ink, string source)
+    {
+        var components = InkComponents.Find(ink, InkThreshold, MaxComponents, source);
+        if (components.All.Count == 0)
+        {
+            return components;
+        }
+        var outer = components.All.MaxBy(c => c.Width * c.Height);
+        var box = new Rectangle(outer.Left, outer.Top, outer.Width, outer.Height);
+        if (!components.All.All(c => c.Left >= outer.Left && c.Right <= outer.Right && c.Top >= outer.Top && c.Bottom <= outer.Bottom)
+            || !Frame.TryErase(ink.Pixels.AsSpan(0, ink.Width * ink.Height), ink.Width, ink.Height, ref box))
+        {
+            return components;
+        }
+        components.Dispose();
+        return InkComponents.Find(ink, InkThreshold, MaxComponents, source);
     }
 
     /// <summary>The classified candidates of the line in an encoded image, without choosing a path (the benchmarks tune and time with them).</summary>

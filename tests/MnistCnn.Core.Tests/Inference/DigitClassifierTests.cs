@@ -3,7 +3,6 @@ using MnistCnn.Core.Data;
 using MnistCnn.Core.Inference;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 using Xunit;
 
 namespace MnistCnn.Core.Tests;
@@ -140,7 +139,7 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
                 {
                     foreach (var style in new[] { CaptureStyle.Scan, CaptureStyle.Photo })
                     {
-                        using var cell = InCell(line, touching, style == CaptureStyle.Photo ? (i % 2 == 0 ? 2 : -3) : 0);
+                        using var cell = FormCell.Around(line, touching, style == CaptureStyle.Photo ? (i % 2 == 0 ? 2 : -3) : 0);
                         var prediction = Pretrained.Value.Predict(ComposedNumbers.Capture(cell, style, random));
                         compared++;
                         same += prediction.Digit == digit ? 1 : 0;
@@ -154,36 +153,6 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
         }
         output.WriteLine($"in a form cell: {same} of {compared} recognised as without it");
         Assert.Equal(compared, same);
-    }
-
-    /// <summary>
-    /// The ink (255: ink) of a black-on-white digit in a cell: a 2-pixel box round it, 8 pixels off or touching its top, at
-    /// least 0.8 times as wide as tall, tilted by <paramref name="degrees"/>.
-    /// </summary>
-    private static Image<L8> InCell(Image<L8> line, bool touching, float degrees)
-    {
-        var rows = Enumerable.Range(0, line.Height).Where(y => Enumerable.Range(0, line.Width).Any(x => line[x, y].PackedValue < 128)).ToList();
-        var columns = Enumerable.Range(0, line.Width).Where(x => rows.Any(y => line[x, y].PackedValue < 128)).ToList();
-        const int margin = 8;
-        int top = rows[0] - (touching ? 0 : margin) - 2, bottom = rows[^1] + margin + 2;
-        int width = Math.Max(columns[^1] - columns[0] + 1 + (2 * margin) + 4, (int)(0.8 * (bottom - top + 1)));
-        int left = ((columns[0] + columns[^1]) / 2) - (width / 2), right = left + width - 1;
-        var cell = new Image<L8>(width + 40, bottom - top + 41);
-        for (int y = 0; y < cell.Height; y++)
-        {
-            for (int x = 0; x < cell.Width; x++)
-            {
-                int lx = x - 20 + left, ly = y - 20 + top;
-                bool inLine = lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
-                bool onBox = lx >= left && lx <= right && ly >= top && ly <= bottom && (lx < left + 2 || lx > right - 2 || ly < top + 2 || ly > bottom - 2);
-                cell[x, y] = new L8(onBox ? (byte)255 : inLine ? (byte)(255 - line[lx, ly].PackedValue) : (byte)0);
-            }
-        }
-        if (degrees != 0)
-        {
-            cell.Mutate(c => c.Rotate(degrees));
-        }
-        return cell;
     }
 
     [Fact]

@@ -402,6 +402,39 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_digit_touching_its_form_cell_is_read_as_without_the_cell()
+    {
+        // A cell at least 0.8 as wide as tall is shorter than the digit's height, too short for a form line's box; the
+        // digit touching its top joins it into one component.
+        var random = new Random(9);
+        int compared = 0, same = 0;
+        for (int i = 1; compared < 24; i += 2)
+        {
+            var (line, text) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
+            using (line)
+            {
+                if (Reader.Read(line).Text != text)
+                {
+                    continue;
+                }
+                foreach (var style in new[] { CaptureStyle.Scan, CaptureStyle.Photo })
+                {
+                    using var cell = FormCell.Around(line, touching: true, style == CaptureStyle.Photo ? 2 : 0);
+                    var reading = Reader.Read(ComposedNumbers.Capture(cell, style, random));
+                    compared++;
+                    same += reading.Text == text ? 1 : 0;
+                    if (reading.Text != text)
+                    {
+                        output.WriteLine($"test digit {i} ({text}) touching its cell, {style}: {reading}");
+                    }
+                }
+            }
+        }
+        output.WriteLine($"touching its form cell: {same} of {compared} read as without it");
+        Assert.Equal(compared, same);
+    }
+
+    [Fact]
     public void Rules_ruled_paper_and_a_box_that_touch_the_digits_are_erased_and_the_number_read()
     {
         foreach (var (image, text) in NumbersReadRight(seed: 11, minDigits: 2, maxDigits: 6, n => n % 2 == 0 ? Spacing.Apart : Spacing.Tight))
