@@ -4,9 +4,10 @@ using SixLabors.ImageSharp;
 namespace MnistCnn.Core.Imaging;
 
 /// <summary>
-/// The frame stage: a box drawn round the digit (a form's character cell cropped with its lines) is erased, so that the
-/// crop is the digit's and not the box's. A frame is the ink box's four sides each inked nearly all along, in thin lines,
-/// round ink at least a third as tall as itself; a 0 drawn square, with nothing inside, stays a 0.
+/// The frame stage: a box drawn round the digit (a form's character cell cropped with its lines), or the rule it is
+/// written on, is erased, so that the crop is the digit's. A frame is the ink box's four sides each inked nearly all
+/// along, in thin lines, round ink at least a third as tall as itself (a 0 drawn square, with nothing inside, stays a 0);
+/// a rule is such a line along the bottom alone that runs on past the ink above it at both ends.
 /// </summary>
 internal static class Frame
 {
@@ -22,28 +23,38 @@ internal static class Frame
     /// <summary>...and, at its median, no thicker than this share of the box's shorter side (and 2 pixels).</summary>
     private const double Thickness = 0.1;
 
+    /// <summary>A line under the ink (a field's rule) runs on past the ink left at each end by this share of its width; a 2's foot or a 7's bar does not.</summary>
+    private const double RunOn = 0.25;
+
     /// <summary>The ink inside is at least this share of the frame's height.</summary>
     private const double Content = 1 / 3.0;
 
     /// <summary>
     /// Erases a frame drawn round the ink of <paramref name="v"/> (<paramref name="w"/> x <paramref name="h"/>), whose ink
-    /// box is <paramref name="box"/>, and returns true with the box of the ink inside it; false, and <paramref name="v"/>
-    /// as it was, when the ink box is not a frame round a digit.
+    /// box is <paramref name="box"/>, or a line drawn under it that runs on past it at both ends, and returns true with
+    /// the box of the ink left; false, and <paramref name="v"/> as it was, when the ink box is neither round a digit.
     /// </summary>
     public static bool TryErase(Span<float> v, int w, int h, ref Rectangle box)
     {
-        var sides = new[] { Side.Top, Side.Bottom, Side.Left, Side.Right };
-        var thickness = new int[sides.Length];
+        // Cheapest first: without a line along its bottom, the ink is neither framed nor underlined.
+        ReadOnlySpan<Side> sides = [Side.Bottom, Side.Top, Side.Left, Side.Right];
+        Span<int> thickness = stackalloc int[sides.Length];
         int limit = Math.Max(2, (int)(Thickness * Math.Min(box.Width, box.Height)));
-        for (int s = 0; s < sides.Length; s++)
+        int lines = 0;
+        for (; lines < sides.Length; lines++)
         {
-            thickness[s] = MedianThickness(v, w, box, sides[s]);
-            if (thickness[s] == 0 || thickness[s] > limit)
+            thickness[lines] = MedianThickness(v, w, box, sides[lines]);
+            if (thickness[lines] == 0 || thickness[lines] > limit)
             {
-                return false;
+                break;
             }
         }
-        // Erased on a copy of the box, kept only if a digit is left inside.
+        bool framed = lines == sides.Length;
+        if (lines == 0)
+        {
+            return false;
+        }
+        // Erased on a copy of the box, kept only if a digit is left.
         int area = box.Width * box.Height;
         float[] saved = ArrayPool<float>.Shared.Rent(area);
         try
@@ -52,7 +63,7 @@ internal static class Frame
             {
                 v.Slice(((box.Y + y) * w) + box.X, box.Width).CopyTo(saved.AsSpan(y * box.Width, box.Width));
             }
-            for (int s = 0; s < sides.Length; s++)
+            for (int s = 0; s < (framed ? sides.Length : 1); s++)
             {
                 EraseLine(v, w, box, sides[s], thickness[s]);
             }
@@ -66,7 +77,8 @@ internal static class Frame
                     left += value;
                 }
             }
-            if (left >= Content * box.Height * thickness.Min() && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height)
+            if (left >= Content * box.Height * thickness[0] && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height
+                && (framed || (inside.Left - box.Left >= RunOn * inside.Width && box.Right - inside.Right >= RunOn * inside.Width)))
             {
                 box = inside;
                 return true;
@@ -91,7 +103,7 @@ internal static class Frame
     {
         var view = new SideView(box, side);
         var runs = new int[view.Length];
-        int found = 0;
+        int found = 0, missing = (int)((1 - Covered) * view.Length);
         for (int along = 0; along < view.Length; along++)
         {
             var (_, length) = LineRun(v, w, view, along);
@@ -99,10 +111,10 @@ internal static class Frame
             {
                 runs[found++] = length;
             }
-        }
-        if (found < Covered * view.Length)
-        {
-            return 0;
+            else if (--missing < 0)
+            {
+                return 0;
+            }
         }
         Array.Sort(runs, 0, found);
         return runs[found / 2];

@@ -169,9 +169,9 @@ public sealed class DigitReader
     }
 
     /// <summary>
-    /// The ink's components, after erasing a box drawn round all of them that they touch (a digit touching its form
-    /// cell, a cell narrower than tall that <see cref="FormLines"/> does not take for a box); one standing apart from
-    /// them is left to <see cref="InkMarks"/>.
+    /// The ink's components, after erasing a box drawn round all of them or a rule under them all that they touch or
+    /// that is too short for <see cref="FormLines"/> and <see cref="InkMarks"/> (a lone digit in its form cell, or on a
+    /// rule a little wider than itself), as <c>Predict</c> erases them.
     /// </summary>
     private static InkComponents ComponentsInAFrame(GrayImage ink, string source)
     {
@@ -180,10 +180,9 @@ public sealed class DigitReader
         {
             return components;
         }
-        var outer = components.All.MaxBy(c => c.Width * c.Height);
-        var box = new Rectangle(outer.Left, outer.Top, outer.Width, outer.Height);
-        if (!components.All.All(c => c.Left >= outer.Left && c.Right <= outer.Right && c.Top >= outer.Top && c.Bottom <= outer.Bottom)
-            || !Frame.TryErase(ink.Pixels.AsSpan(0, ink.Width * ink.Height), ink.Width, ink.Height, ref box))
+        int left = components.All.Min(c => c.Left), top = components.All.Min(c => c.Top);
+        var box = Rectangle.FromLTRB(left, top, components.All.Max(c => c.Right) + 1, components.All.Max(c => c.Bottom) + 1);
+        if (!Frame.TryErase(ink.Pixels.AsSpan(0, ink.Width * ink.Height), ink.Width, ink.Height, ref box))
         {
             return components;
         }

@@ -87,6 +87,30 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void A_rule_under_a_digit_is_erased_and_a_foot_that_runs_on_a_little_kept()
+    {
+        // An upright stroke (columns 40-47) standing on a 3-pixel line that runs on past it by 20 columns at each end: a
+        // rule; by 3 columns (a 2's foot, a 1's serif): part of the digit.
+        foreach (int runOn in new[] { 20, 3 })
+        {
+            bool Line(int x, int y) => y >= 80 && y < 83 && x >= 40 - runOn && x < 48 + runOn;
+            var v = Gray(90, 90, (x, y) => Line(x, y) || (x >= 40 && x < 48 && y >= 10 && y < 80) ? 1f : 0f);
+            var before = v.ToArray();
+            Assert.True(InkBox.TryFind(v, 90, 90, out var box));
+            Assert.Equal(runOn == 20, Frame.TryErase(v, 90, 90, ref box));
+            if (runOn == 20)
+            {
+                Assert.Equal(new Rectangle(40, 10, 8, 70), box);
+                Assert.True(v.Where((_, i) => Line(i % 90, i / 90)).All(p => p == 0), "the rule is not erased");
+            }
+            else
+            {
+                Assert.Equal(before, v);
+            }
+        }
+    }
+
+    [Fact]
     public void Ink_box_ignores_a_faint_speck()
     {
         var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);

@@ -156,6 +156,42 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
     }
 
     [Fact]
+    public void A_digit_on_the_rule_of_its_field_is_recognised_as_without_it()
+    {
+        // MNIST test digits enlarged 4x on a rule 1.5 or 3 times their height long, touching it or just above it, scanned.
+        var random = new Random(6);
+        int compared = 0, same = 0;
+        for (int i = 0; compared < 48; i++)
+        {
+            var (line, text) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
+            using (line)
+            {
+                int digit = text[0] - '0';
+                if (Pretrained.Value.Predict(line).Digit != digit)
+                {
+                    continue;
+                }
+                foreach (bool touching in new[] { false, true })
+                {
+                    foreach (double length in new[] { 1.5, 3 })
+                    {
+                        using var field = FormCell.OnRule(line, touching, length);
+                        var prediction = Pretrained.Value.Predict(ComposedNumbers.Capture(field, CaptureStyle.Scan, random));
+                        compared++;
+                        same += prediction.Digit == digit ? 1 : 0;
+                        if (prediction.Digit != digit)
+                        {
+                            output.WriteLine($"test digit {i} ({digit}) on a rule {length}x its height, {(touching ? "touching" : "apart")}: {prediction.Digit} at {prediction.Confidence:P1}");
+                        }
+                    }
+                }
+            }
+        }
+        output.WriteLine($"on a rule: {same} of {compared} recognised as without it");
+        Assert.Equal(compared, same);
+    }
+
+    [Fact]
     public void Every_predict_overload_gives_the_same_probabilities()
     {
         var sample = RealWorldDigits.Generate(1).First(s => s.Digit == 3);

@@ -435,6 +435,38 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_digit_on_a_rule_little_wider_than_itself_is_read_as_without_it()
+    {
+        // A rule 1.5 times the digit's height is too short to be taken for a field's rule among several digits.
+        var random = new Random(10);
+        int compared = 0, same = 0;
+        for (int i = 1; compared < 24; i += 2)
+        {
+            var (line, text) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
+            using (line)
+            {
+                if (Reader.Read(line).Text != text)
+                {
+                    continue;
+                }
+                foreach (bool touching in new[] { false, true })
+                {
+                    using var field = FormCell.OnRule(line, touching, 1.5);
+                    var reading = Reader.Read(ComposedNumbers.Capture(field, CaptureStyle.Scan, random));
+                    compared++;
+                    same += reading.Text == text ? 1 : 0;
+                    if (reading.Text != text)
+                    {
+                        output.WriteLine($"test digit {i} ({text}) on a rule, {(touching ? "touching" : "apart")}: {reading}");
+                    }
+                }
+            }
+        }
+        output.WriteLine($"on a short rule: {same} of {compared} read as without it");
+        Assert.True(same >= compared - 1, $"{same} of {compared}");
+    }
+
+    [Fact]
     public void Rules_ruled_paper_and_a_box_that_touch_the_digits_are_erased_and_the_number_read()
     {
         foreach (var (image, text) in NumbersReadRight(seed: 11, minDigits: 2, maxDigits: 6, n => n % 2 == 0 ? Spacing.Apart : Spacing.Tight))

@@ -36,4 +36,29 @@ internal static class FormCell
         }
         return cell;
     }
+
+    /// <summary>
+    /// The ink (255: ink) of a black-on-white digit on the 3-pixel rule of its field, <paramref name="length"/> times the
+    /// digit's height long and centred under it, its feet on the rule or 8 pixels above it.
+    /// </summary>
+    public static Image<L8> OnRule(Image<L8> line, bool touching, double length)
+    {
+        var rows = Enumerable.Range(0, line.Height).Where(y => Enumerable.Range(0, line.Width).Any(x => line[x, y].PackedValue < 128)).ToList();
+        var columns = Enumerable.Range(0, line.Width).Where(x => rows.Any(y => line[x, y].PackedValue < 128)).ToList();
+        int height = rows[^1] - rows[0] + 1, rule = (int)(length * height), centre = (columns[0] + columns[^1]) / 2;
+        int ruleTop = rows[^1] + (touching ? 0 : 8), width = Math.Max(rule, columns[^1] - columns[0] + 1) + 40;
+        int left = centre - (width / 2), top = rows[0] - 20;
+        var field = new Image<L8>(width, ruleTop + 3 + 20 - top);
+        for (int y = 0; y < field.Height; y++)
+        {
+            for (int x = 0; x < field.Width; x++)
+            {
+                int lx = x + left, ly = y + top;
+                bool onRule = ly >= ruleTop && ly < ruleTop + 3 && Math.Abs(lx - centre) <= rule / 2;
+                bool inLine = lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
+                field[x, y] = new L8(onRule ? (byte)255 : inLine ? (byte)(255 - line[lx, ly].PackedValue) : (byte)0);
+            }
+        }
+        return field;
+    }
 }
