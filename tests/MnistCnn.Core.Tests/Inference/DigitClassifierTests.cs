@@ -124,33 +124,11 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
         // MNIST test digits enlarged 4x, each in a 2-pixel box as a form's character cell is cropped with its lines, apart
         // from the digit or touching its top; scanned, or photographed tilted by 2 or 3 degrees.
         var random = new Random(5);
-        int compared = 0, same = 0;
-        for (int i = 0; compared < 48; i++)
-        {
-            var (line, text) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
-            using (line)
-            {
-                int digit = text[0] - '0';
-                if (Pretrained.Value.Predict(line).Digit != digit)
-                {
-                    continue;
-                }
-                foreach (bool touching in new[] { false, true })
-                {
-                    foreach (var style in new[] { CaptureStyle.Scan, CaptureStyle.Photo })
-                    {
-                        using var cell = FormCell.Around(line, touching, style == CaptureStyle.Photo ? (i % 2 == 0 ? 2 : -3) : 0);
-                        var prediction = Pretrained.Value.Predict(ComposedNumbers.Capture(cell, style, random));
-                        compared++;
-                        same += prediction.Digit == digit ? 1 : 0;
-                        if (prediction.Digit != digit)
-                        {
-                            output.WriteLine($"test digit {i} ({digit}) in a cell, {(touching ? "touching" : "apart")}, {style}: {prediction.Digit} at {prediction.Confidence:P1}");
-                        }
-                    }
-                }
-            }
-        }
+        var (same, compared) = PredictedAsAlone(random, digits: 12,
+            ("in a cell", (line, i) => FormCell.Capture(FormCell.Around(line, touching: false, 0), CaptureStyle.Scan, random)),
+            ("touching its cell", (line, i) => FormCell.Capture(FormCell.Around(line, touching: true, 0), CaptureStyle.Scan, random)),
+            ("in a cell, photographed", (line, i) => FormCell.Capture(FormCell.Around(line, touching: false, i % 2 == 0 ? 2 : -3), CaptureStyle.Photo, random)),
+            ("touching its cell, photographed", (line, i) => FormCell.Capture(FormCell.Around(line, touching: true, i % 2 == 0 ? 2 : -3), CaptureStyle.Photo, random)));
         output.WriteLine($"in a form cell: {same} of {compared} recognised as without it");
         Assert.Equal(compared, same);
     }
@@ -160,8 +138,24 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
     {
         // MNIST test digits enlarged 4x on a rule 1.5 or 3 times their height long, touching it or just above it, scanned.
         var random = new Random(6);
-        int compared = 0, same = 0;
-        for (int i = 0; compared < 48; i++)
+        var (same, compared) = PredictedAsAlone(random, digits: 12,
+            ("above a short rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: false, 1.5), CaptureStyle.Scan, random)),
+            ("on a short rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: true, 1.5), CaptureStyle.Scan, random)),
+            ("above a long rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: false, 3), CaptureStyle.Scan, random)),
+            ("on a long rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: true, 3), CaptureStyle.Scan, random)));
+        output.WriteLine($"on a rule: {same} of {compared} recognised as without it");
+        Assert.Equal(compared, same);
+    }
+
+    /// <summary>
+    /// Of the first <paramref name="digits"/> MNIST test digits (enlarged 4x) that are predicted right alone, how many of
+    /// each's <paramref name="variants"/> (encoded from the black-on-white digit and its test index) are predicted as the
+    /// same digit; each that is not is written out.
+    /// </summary>
+    private (int Same, int Compared) PredictedAsAlone(Random random, int digits, params (string Name, Func<Image<L8>, int, byte[]> Encode)[] variants)
+    {
+        int same = 0, compared = 0;
+        for (int i = 0, found = 0; found < digits; i++)
         {
             var (line, text) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
             using (line)
@@ -171,24 +165,20 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
                 {
                     continue;
                 }
-                foreach (bool touching in new[] { false, true })
+                found++;
+                foreach (var (name, encode) in variants)
                 {
-                    foreach (double length in new[] { 1.5, 3 })
+                    var prediction = Pretrained.Value.Predict(encode(line, i));
+                    compared++;
+                    same += prediction.Digit == digit ? 1 : 0;
+                    if (prediction.Digit != digit)
                     {
-                        using var field = FormCell.OnRule(line, touching, length);
-                        var prediction = Pretrained.Value.Predict(ComposedNumbers.Capture(field, CaptureStyle.Scan, random));
-                        compared++;
-                        same += prediction.Digit == digit ? 1 : 0;
-                        if (prediction.Digit != digit)
-                        {
-                            output.WriteLine($"test digit {i} ({digit}) on a rule {length}x its height, {(touching ? "touching" : "apart")}: {prediction.Digit} at {prediction.Confidence:P1}");
-                        }
+                        output.WriteLine($"test digit {i} ({digit}) {name}: {prediction.Digit} at {prediction.Confidence:P1}");
                     }
                 }
             }
         }
-        output.WriteLine($"on a rule: {same} of {compared} recognised as without it");
-        Assert.Equal(compared, same);
+        return (same, compared);
     }
 
     [Fact]

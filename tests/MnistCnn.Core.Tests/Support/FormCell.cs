@@ -61,4 +61,13 @@ internal static class FormCell
         }
         return field;
     }
+
+    /// <summary>The <paramref name="field"/> captured in a style (<see cref="ComposedNumbers.Capture"/>), and disposed.</summary>
+    public static byte[] Capture(Image<L8> field, CaptureStyle style, Random random)
+    {
+        using (field)
+        {
+            return ComposedNumbers.Capture(field, style, random);
+        }
+    }
 }
