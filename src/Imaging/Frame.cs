@@ -7,7 +7,8 @@ namespace MnistCnn.Core.Imaging;
 /// The frame stage: a box drawn round the digit (a form's character cell cropped with its lines), or the rule it is
 /// written on, is erased, so that the crop is the digit's. A frame is the ink box's four sides each inked nearly all
 /// along, in thin lines, round ink at least a third as tall as itself (a 0 drawn square, with nothing inside, stays a 0);
-/// a rule is such a line along the bottom alone that runs on past the ink above it at both ends.
+/// a rule is such a line along the bottom alone that runs on past the ink above it at both ends, with a short tick at
+/// each end in a comb's cell.
 /// </summary>
 internal static class Frame
 {
@@ -25,6 +26,12 @@ internal static class Frame
 
     /// <summary>A line under the ink (a field's rule) runs on past the ink left at each end by this share of its width; a 2's foot or a 7's bar does not.</summary>
     private const double RunOn = 0.25;
+
+    /// <summary>A comb's tick at each end of a rule stands at least this share of the box's height...</summary>
+    private const double MinTick = 0.1;
+
+    /// <summary>...and at most this share (a digit's stroke at the edge is taller, and not as thin).</summary>
+    private const double MaxTick = 0.6;
 
     /// <summary>The ink inside is at least this share of the frame's height.</summary>
     private const double Content = 1 / 3.0;
@@ -67,6 +74,15 @@ internal static class Frame
             {
                 EraseLine(v, w, box, sides[s], thickness[s]);
             }
+            // A comb's cell: a tick at each end of the rule, which marks it as a form's as the box's other sides would.
+            int leftTick = framed ? 0 : TickRows(v, w, box, Side.Left, thickness[0]);
+            int rightTick = leftTick == 0 ? 0 : TickRows(v, w, box, Side.Right, thickness[0]);
+            bool combed = rightTick > 0;
+            if (combed)
+            {
+                EraseTick(v, w, box, Side.Left, leftTick);
+                EraseTick(v, w, box, Side.Right, rightTick);
+            }
             // A digit, not what is left of the lines' corners: ink enough for a stroke a third of the frame's height,
             // as thick as its lines, that spans at least that height.
             float left = 0;
@@ -78,7 +94,7 @@ internal static class Frame
                 }
             }
             if (left >= Content * box.Height * thickness[0] && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height
-                && (framed || (inside.Left - box.Left >= RunOn * inside.Width && box.Right - inside.Right >= RunOn * inside.Width)))
+                && (framed || combed || (inside.Left - box.Left >= RunOn * inside.Width && box.Right - inside.Right >= RunOn * inside.Width)))
             {
                 box = inside;
                 return true;
@@ -144,6 +160,71 @@ internal static class Frame
                 v[view.Index(w, along, end)] = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// How many rows a comb's tick stands above the (erased) rule at the <paramref name="side"/> edge of the box: an
+    /// upright line at the very edge, as thin as the rule (1.5 times, and a pixel), ending clear below the digit, between
+    /// <see cref="MinTick"/> and <see cref="MaxTick"/> of the box's height; 0 where there is none.
+    /// </summary>
+    private static int TickRows(ReadOnlySpan<float> v, int w, Rectangle box, Side side, int thickness)
+    {
+        var view = new SideView(box, side);
+        int row = view.Length - 1, gap = thickness + 2;
+        while (gap-- > 0 && row >= 0 && EdgeRun(v, w, view, row) == 0)
+        {
+            row--;
+        }
+        int rows = 0, thin = (int)((1.5 * thickness) + 1);
+        for (; row >= 0; row--, rows++)
+        {
+            int run = EdgeRun(v, w, view, row);
+            if (run == 0)
+            {
+                break;
+            }
+            if (run > thin)
+            {
+                return 0;
+            }
+        }
+        return rows >= MinTick * box.Height && rows <= MaxTick * box.Height ? rows : 0;
+    }
+
+    /// <summary>Erases the tick of <see cref="TickRows"/>, with its faint fringe.</summary>
+    private static void EraseTick(Span<float> v, int w, Rectangle box, Side side, int rows)
+    {
+        var view = new SideView(box, side);
+        int erased = 0;
+        for (int row = view.Length - 1; row >= 0 && erased < rows; row--)
+        {
+            int run = EdgeRun(v, w, view, row);
+            if (run == 0)
+            {
+                continue;
+            }
+            for (int depth = 0; depth <= Math.Min(run, view.Depth - 1); depth++)
+            {
+                v[view.Index(w, row, depth)] = 0;
+            }
+            erased++;
+        }
+    }
+
+    /// <summary>The length of the inked run that starts at the edge (or a pixel in) at place <paramref name="along"/>; 0 if none.</summary>
+    private static int EdgeRun(ReadOnlySpan<float> v, int w, SideView view, int along)
+    {
+        int start = v[view.Index(w, along, 0)] >= Inked ? 0 : view.Depth > 1 && v[view.Index(w, along, 1)] >= Inked ? 1 : -1;
+        if (start < 0)
+        {
+            return 0;
+        }
+        int end = start;
+        while (end < view.Depth && v[view.Index(w, along, end)] >= Inked)
+        {
+            end++;
+        }
+        return end - start;
     }
 
     /// <summary>The run of inked pixels, from the edge inwards at place <paramref name="along"/>, that starts within the edge band; length 0 if none.</summary>

@@ -89,18 +89,22 @@ public sealed class PreprocessingTests
     [Fact]
     public void A_rule_under_a_digit_is_erased_and_a_foot_that_runs_on_a_little_kept()
     {
-        // An upright stroke (columns 40-47) standing on a 3-pixel line that runs on past it by 20 columns at each end: a
-        // rule; by 3 columns (a 2's foot, a 1's serif): part of the digit.
-        foreach (int runOn in new[] { 20, 3 })
+        // Two upright strokes (columns 30-37 and 52-59, a digit's sides) just above a 3-pixel line that runs on past them
+        // by 20 columns at each end: a rule; by 3 columns (a 2's foot): part of the digit, unless a comb's tick rises at
+        // each end.
+        foreach (var (runOn, ticks) in new[] { (20, false), (3, false), (3, true) })
         {
-            bool Line(int x, int y) => y >= 80 && y < 83 && x >= 40 - runOn && x < 48 + runOn;
-            var v = Gray(90, 90, (x, y) => Line(x, y) || (x >= 40 && x < 48 && y >= 10 && y < 80) ? 1f : 0f);
+            bool Line(int x, int y) => (y >= 80 && y < 83 && x >= 30 - runOn && x < 60 + runOn)
+                || (ticks && y >= 60 && y < 80 && (x == 30 - runOn || x == 59 + runOn));
+            bool Stroke(int x, int y) => y >= 10 && y < 76 && ((x >= 30 && x < 38) || (x >= 52 && x < 60));
+            var v = Gray(90, 90, (x, y) => Line(x, y) || Stroke(x, y) ? 1f : 0f);
             var before = v.ToArray();
             Assert.True(InkBox.TryFind(v, 90, 90, out var box));
-            Assert.Equal(runOn == 20, Frame.TryErase(v, 90, 90, ref box));
-            if (runOn == 20)
+            bool erased = runOn == 20 || ticks;
+            Assert.True(erased == Frame.TryErase(v, 90, 90, ref box), $"run on {runOn}, ticks {ticks}");
+            if (erased)
             {
-                Assert.Equal(new Rectangle(40, 10, 8, 70), box);
+                Assert.Equal(new Rectangle(30, 10, 30, 66), box);
                 Assert.True(v.Where((_, i) => Line(i % 90, i / 90)).All(p => p == 0), "the rule is not erased");
             }
             else

@@ -134,16 +134,19 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
     }
 
     [Fact]
-    public void A_digit_on_the_rule_of_its_field_is_recognised_as_without_it()
+    public void A_digit_on_the_rule_or_in_the_comb_of_its_field_is_recognised_as_without_it()
     {
-        // MNIST test digits enlarged 4x on a rule 1.5 or 3 times their height long, touching it or just above it, scanned.
+        // MNIST test digits enlarged 4x on a rule 1.5 or 3 times their height long, touching it or just above it, or in a
+        // comb's cell; scanned.
         var random = new Random(6);
         var (same, compared) = PredictedAsAlone(random, digits: 12,
             ("above a short rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: false, 1.5), CaptureStyle.Scan, random)),
             ("on a short rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: true, 1.5), CaptureStyle.Scan, random)),
             ("above a long rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: false, 3), CaptureStyle.Scan, random)),
-            ("on a long rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: true, 3), CaptureStyle.Scan, random)));
-        output.WriteLine($"on a rule: {same} of {compared} recognised as without it");
+            ("on a long rule", (line, _) => FormCell.Capture(FormCell.OnRule(line, touching: true, 3), CaptureStyle.Scan, random)),
+            ("in a comb's cell", (line, _) => FormCell.Capture(FormCell.InComb(line, touching: false), CaptureStyle.Scan, random)),
+            ("on a comb's rule", (line, _) => FormCell.Capture(FormCell.InComb(line, touching: true), CaptureStyle.Scan, random)));
+        output.WriteLine($"on a rule or in a comb: {same} of {compared} recognised as without it");
         Assert.Equal(compared, same);
     }
 

@@ -415,14 +415,17 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
-    public void A_digit_on_a_rule_little_wider_than_itself_is_read_as_without_it()
+    public void A_digit_on_a_rule_little_wider_than_itself_or_in_a_comb_cell_is_read_as_without_it()
     {
-        // A rule 1.5 times the digit's height is too short to be taken for a field's rule among several digits.
+        // A rule 1.5 times the digit's height, or a comb's cell, is too short to be taken for a field's rule among several
+        // digits.
         var random = new Random(10);
         var (same, compared) = ReadAsAlone(random, digits: 12,
             ("above a rule", line => FormCell.Capture(FormCell.OnRule(line, touching: false, 1.5), CaptureStyle.Scan, random)),
-            ("on a rule", line => FormCell.Capture(FormCell.OnRule(line, touching: true, 1.5), CaptureStyle.Scan, random)));
-        output.WriteLine($"on a short rule: {same} of {compared} read as without it");
+            ("on a rule", line => FormCell.Capture(FormCell.OnRule(line, touching: true, 1.5), CaptureStyle.Scan, random)),
+            ("in a comb's cell", line => FormCell.Capture(FormCell.InComb(line, touching: false), CaptureStyle.Scan, random)),
+            ("on a comb's rule", line => FormCell.Capture(FormCell.InComb(line, touching: true), CaptureStyle.Scan, random)));
+        output.WriteLine($"on a short rule or in a comb: {same} of {compared} read as without it");
         Assert.Equal(compared, same);
     }
 

@@ -13,8 +13,7 @@ internal static class FormCell
     /// </summary>
     public static Image<L8> Around(Image<L8> line, bool touching, float degrees)
     {
-        var rows = Enumerable.Range(0, line.Height).Where(y => Enumerable.Range(0, line.Width).Any(x => line[x, y].PackedValue < 128)).ToList();
-        var columns = Enumerable.Range(0, line.Width).Where(x => rows.Any(y => line[x, y].PackedValue < 128)).ToList();
+        var (rows, columns) = InkBounds(line);
         const int margin = 8;
         int top = rows[0] - (touching ? 0 : margin) - 2, bottom = rows[^1] + margin + 2;
         int width = Math.Max(columns[^1] - columns[0] + 1 + (2 * margin) + 4, (int)(0.8 * (bottom - top + 1)));
@@ -43,8 +42,7 @@ internal static class FormCell
     /// </summary>
     public static Image<L8> OnRule(Image<L8> line, bool touching, double length)
     {
-        var rows = Enumerable.Range(0, line.Height).Where(y => Enumerable.Range(0, line.Width).Any(x => line[x, y].PackedValue < 128)).ToList();
-        var columns = Enumerable.Range(0, line.Width).Where(x => rows.Any(y => line[x, y].PackedValue < 128)).ToList();
+        var (rows, columns) = InkBounds(line);
         int height = rows[^1] - rows[0] + 1, rule = (int)(length * height), centre = (columns[0] + columns[^1]) / 2;
         int ruleTop = rows[^1] + (touching ? 0 : 8), width = Math.Max(rule, columns[^1] - columns[0] + 1) + 40;
         int left = centre - (width / 2), top = rows[0] - 20;
@@ -60,6 +58,40 @@ internal static class FormCell
             }
         }
         return field;
+    }
+
+    /// <summary>
+    /// The ink (255: ink) of a black-on-white digit in a comb's cell: a 2-pixel rule under it, 6 pixels below its feet or
+    /// touching them, with a tick a third of the digit's height at each end, 12 pixels from the digit or 0.9 times its
+    /// height apart.
+    /// </summary>
+    public static Image<L8> InComb(Image<L8> line, bool touching)
+    {
+        var (rows, columns) = InkBounds(line);
+        int height = rows[^1] - rows[0] + 1, cell = Math.Max(columns[^1] - columns[0] + 1 + 24, (int)(0.9 * height));
+        int centre = (columns[0] + columns[^1]) / 2, left = centre - (cell / 2) - 20, top = rows[0] - 20;
+        int ruleTop = rows[^1] + 1 + (touching ? 0 : 6), tickTop = ruleTop - (height / 3);
+        var field = new Image<L8>(cell + 40, ruleTop + 2 + 20 - top);
+        for (int y = 0; y < field.Height; y++)
+        {
+            for (int x = 0; x < field.Width; x++)
+            {
+                int lx = x + left, ly = y + top, fromLeft = x - 20;
+                bool onRule = ly >= ruleTop && ly < ruleTop + 2 && fromLeft >= 0 && fromLeft < cell;
+                bool onTick = ly >= tickTop && ly < ruleTop && (fromLeft is 0 or 1 || fromLeft == cell - 2 || fromLeft == cell - 1);
+                bool inLine = lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
+                field[x, y] = new L8(onRule || onTick ? (byte)255 : inLine ? (byte)(255 - line[lx, ly].PackedValue) : (byte)0);
+            }
+        }
+        return field;
+    }
+
+    /// <summary>The rows and the columns with ink (darker than mid-grey) of a black-on-white image, in order.</summary>
+    private static (List<int> Rows, List<int> Columns) InkBounds(Image<L8> line)
+    {
+        var rows = Enumerable.Range(0, line.Height).Where(y => Enumerable.Range(0, line.Width).Any(x => line[x, y].PackedValue < 128)).ToList();
+        var columns = Enumerable.Range(0, line.Width).Where(x => rows.Any(y => line[x, y].PackedValue < 128)).ToList();
+        return (rows, columns);
     }
 
     /// <summary>The <paramref name="field"/> captured in a style (<see cref="ComposedNumbers.Capture"/>), and disposed.</summary>
