@@ -118,22 +118,29 @@ internal static class Frame
     private static int MedianThickness(ReadOnlySpan<float> v, int w, Rectangle box, Side side)
     {
         var view = new SideView(box, side);
-        var runs = new int[view.Length];
-        int found = 0, missing = (int)((1 - Covered) * view.Length);
-        for (int along = 0; along < view.Length; along++)
+        int[] runs = ArrayPool<int>.Shared.Rent(view.Length);
+        try
         {
-            var (_, length) = LineRun(v, w, view, along);
-            if (length > 0)
+            int found = 0, missing = (int)((1 - Covered) * view.Length);
+            for (int along = 0; along < view.Length; along++)
             {
-                runs[found++] = length;
+                var (_, length) = LineRun(v, w, view, along);
+                if (length > 0)
+                {
+                    runs[found++] = length;
+                }
+                else if (--missing < 0)
+                {
+                    return 0;
+                }
             }
-            else if (--missing < 0)
-            {
-                return 0;
-            }
+            Array.Sort(runs, 0, found);
+            return runs[found / 2];
         }
-        Array.Sort(runs, 0, found);
-        return runs[found / 2];
+        finally
+        {
+            ArrayPool<int>.Shared.Return(runs);
+        }
     }
 
     /// <summary>
@@ -212,25 +219,16 @@ internal static class Frame
     }
 
     /// <summary>The length of the inked run that starts at the edge (or a pixel in) at place <paramref name="along"/>; 0 if none.</summary>
-    private static int EdgeRun(ReadOnlySpan<float> v, int w, SideView view, int along)
-    {
-        int start = v[view.Index(w, along, 0)] >= Inked ? 0 : view.Depth > 1 && v[view.Index(w, along, 1)] >= Inked ? 1 : -1;
-        if (start < 0)
-        {
-            return 0;
-        }
-        int end = start;
-        while (end < view.Depth && v[view.Index(w, along, end)] >= Inked)
-        {
-            end++;
-        }
-        return end - start;
-    }
+    private static int EdgeRun(ReadOnlySpan<float> v, int w, SideView view, int along) =>
+        RunWithin(v, w, view, along, Math.Min(2, view.Depth)).Length;
 
     /// <summary>The run of inked pixels, from the edge inwards at place <paramref name="along"/>, that starts within the edge band; length 0 if none.</summary>
-    private static (int Start, int Length) LineRun(ReadOnlySpan<float> v, int w, SideView view, int along)
+    private static (int Start, int Length) LineRun(ReadOnlySpan<float> v, int w, SideView view, int along) =>
+        RunWithin(v, w, view, along, Math.Max(1, (int)(Edge * view.Depth)));
+
+    /// <summary>The run of inked pixels, from the edge inwards at place <paramref name="along"/>, that starts within <paramref name="band"/> pixels of the edge; length 0 if none.</summary>
+    private static (int Start, int Length) RunWithin(ReadOnlySpan<float> v, int w, SideView view, int along, int band)
     {
-        int band = Math.Max(1, (int)(Edge * view.Depth));
         int start = 0;
         while (start < band && v[view.Index(w, along, start)] < Inked)
         {
