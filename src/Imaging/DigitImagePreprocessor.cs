@@ -136,7 +136,11 @@ public sealed class DigitImagePreprocessor
             {
                 throw NoDigit(source, "no ink was found");
             }
-            Frame.TryErase(gray, w, h, ref box);
+            Frame.TryErase(gray, w, h, ref box, out bool emptyCell);
+            if (emptyCell)
+            {
+                throw EmptyCell(source);
+            }
             crop = InkBox.Crop(gray, w, box);
         }
         finally
@@ -216,6 +220,10 @@ public sealed class DigitImagePreprocessor
 
     /// <summary>Reads a stream asynchronously up to this preprocessor's size limit.</summary>
     internal Task<byte[]> ReadBoundedAsync(Stream stream, string source, CancellationToken cancellationToken) => _decoder.ReadBoundedAsync(stream, source, cancellationToken);
+
+    /// <summary>The error for a form's cell, or a box, with nothing written in it.</summary>
+    internal static DigitImageException EmptyCell(string source) =>
+        new(DigitImageError.NoDigit, $"{source}: no digit found (the ink is an empty box, a form's cell with nothing written in it). Crop the image to a cell that holds a digit.");
 
     private static DigitImageException NoDigit(string source, string why) =>
         new(DigitImageError.NoDigit, $"{source}: no digit found ({why}); the image looks blank or uniform. Draw or photograph one digit with clear contrast.");

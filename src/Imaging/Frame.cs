@@ -6,9 +6,9 @@ namespace MnistCnn.Core.Imaging;
 /// <summary>
 /// The frame stage: a box drawn round the digit (a form's character cell cropped with its lines), or the rule it is
 /// written on, is erased, so that the crop is the digit's. A frame is the ink box's four sides each inked nearly all
-/// along, in thin lines, round ink at least a third as tall as itself (a 0 drawn square, with nothing inside, stays a 0);
-/// a rule is such a line along the bottom alone that runs on past the ink above it at both ends, with a short tick at
-/// each end in a comb's cell.
+/// along, in thin lines, round ink at least a third as tall as itself; a rule is such a line along the bottom alone that
+/// runs on past the ink above it at both ends, with a short tick at each end in a comb's cell. A frame or a comb's cell
+/// with nothing in it is an empty cell (a 0 drawn as a thin sharp-cornered square is one too).
 /// </summary>
 internal static class Frame
 {
@@ -40,9 +40,12 @@ internal static class Frame
     /// Erases a frame drawn round the ink of <paramref name="v"/> (<paramref name="w"/> x <paramref name="h"/>), whose ink
     /// box is <paramref name="box"/>, or a line drawn under it that runs on past it at both ends, and returns true with
     /// the box of the ink left; false, and <paramref name="v"/> as it was, when the ink box is neither round a digit.
+    /// <paramref name="empty"/> says that the ink is a frame or a comb's cell with nothing in it: less ink left than a
+    /// stroke a third of its height (an empty form cell; a 0 drawn as a thin square with sharp corners looks the same).
     /// </summary>
-    public static bool TryErase(Span<float> v, int w, int h, ref Rectangle box)
+    public static bool TryErase(Span<float> v, int w, int h, ref Rectangle box, out bool empty)
     {
+        empty = false;
         // Cheapest first: without a line along its bottom, the ink is neither framed nor underlined.
         ReadOnlySpan<Side> sides = [Side.Bottom, Side.Top, Side.Left, Side.Right];
         Span<int> thickness = stackalloc int[sides.Length];
@@ -85,20 +88,16 @@ internal static class Frame
             }
             // A digit, not what is left of the lines' corners: ink enough for a stroke a third of the frame's height,
             // as thick as its lines, that spans at least that height.
-            float left = 0;
-            for (int y = box.Top; y < box.Bottom; y++)
-            {
-                foreach (float value in v.Slice((y * w) + box.Left, box.Width))
-                {
-                    left += value;
-                }
-            }
-            if (left >= Content * box.Height * thickness[0] && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height
+            float stroke = (float)(Content * box.Height * thickness[0]);
+            bool digit = InkWithin(v, w, box) >= stroke;
+            if (digit && InkBox.TryFind(v, w, h, out var inside) && inside.Height >= Content * box.Height
                 && (framed || combed || (inside.Left - box.Left >= RunOn * inside.Width && box.Right - inside.Right >= RunOn * inside.Width)))
             {
                 box = inside;
                 return true;
             }
+            // Nothing kept: the ink is restored, and may have been an empty cell.
+            empty = framed || combed ? !digit : lines == 1 && digit && IsEmptyComb(v, w, box, limit, stroke);
             for (int y = 0; y < box.Height; y++)
             {
                 saved.AsSpan(y * box.Width, box.Width).CopyTo(v.Slice(((box.Y + y) * w) + box.X, box.Width));
@@ -109,6 +108,35 @@ internal static class Frame
         {
             ArrayPool<float>.Shared.Return(saved);
         }
+    }
+
+    /// <summary>
+    /// Whether the ink left in <paramref name="box"/> once its bottom line is erased is two thin uprights at its edges and
+    /// less than <paramref name="stroke"/> besides: an empty comb's cell, whose ticks are as tall as the box. Erases them.
+    /// </summary>
+    private static bool IsEmptyComb(Span<float> v, int w, Rectangle box, int limit, float stroke)
+    {
+        int left = MedianThickness(v, w, box, Side.Left), right = MedianThickness(v, w, box, Side.Right);
+        if (left == 0 || left > limit || right == 0 || right > limit)
+        {
+            return false;
+        }
+        EraseLine(v, w, box, Side.Left, left);
+        EraseLine(v, w, box, Side.Right, right);
+        return InkWithin(v, w, box) < stroke;
+    }
+
+    private static float InkWithin(ReadOnlySpan<float> v, int w, Rectangle box)
+    {
+        float sum = 0;
+        for (int y = box.Top; y < box.Bottom; y++)
+        {
+            foreach (float value in v.Slice((y * w) + box.Left, box.Width))
+            {
+                sum += value;
+            }
+        }
+        return sum;
     }
 
     /// <summary>

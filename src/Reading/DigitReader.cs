@@ -182,8 +182,13 @@ public sealed class DigitReader
         }
         int left = components.All.Min(c => c.Left), top = components.All.Min(c => c.Top);
         var box = Rectangle.FromLTRB(left, top, components.All.Max(c => c.Right) + 1, components.All.Max(c => c.Bottom) + 1);
-        if (!Frame.TryErase(ink.Pixels.AsSpan(0, ink.Width * ink.Height), ink.Width, ink.Height, ref box))
+        if (!Frame.TryErase(ink.Pixels.AsSpan(0, ink.Width * ink.Height), ink.Width, ink.Height, ref box, out bool emptyCell))
         {
+            if (emptyCell)
+            {
+                components.Dispose();
+                throw DigitImagePreprocessor.EmptyCell(source);
+            }
             return components;
         }
         components.Dispose();

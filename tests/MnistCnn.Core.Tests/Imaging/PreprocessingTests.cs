@@ -71,17 +71,20 @@ public sealed class PreprocessingTests
         static bool Stroke(int x, int y) => x >= 36 && x < 44 && y >= 7 && y < 80;
         var boxed = Gray(80, 100, (x, y) => OnBox(x, y) || Stroke(x, y) ? 1f : 0f);
         Assert.True(InkBox.TryFind(boxed, 80, 100, out var box));
-        Assert.True(Frame.TryErase(boxed, 80, 100, ref box));
+        Assert.True(Frame.TryErase(boxed, 80, 100, ref box, out bool empty));
+        Assert.False(empty);
         Assert.Equal(new Rectangle(36, 7, 8, 73), box);
         Assert.True(boxed.Where((_, i) => OnBox(i % 80, i / 80)).All(v => v == 0), "the box is not erased");
         Assert.True(boxed.Where((_, i) => Stroke(i % 80, i / 80)).All(v => v == 1), "the stroke lost ink");
 
-        // The same box empty, and a 0 drawn square with a thick pen: nothing inside, so left as they are.
-        foreach (var alone in new[] { Gray(80, 100, (x, y) => OnBox(x, y) ? 1f : 0f), Gray(80, 100, (x, y) => x >= 10 && x < 70 && y >= 5 && y < 95 && (x < 18 || x >= 62 || y < 13 || y >= 87) ? 1f : 0f) })
+        // The same box empty, and a 0 drawn square with a thick pen: nothing inside, so left as they are; the box is an
+        // empty cell, the 0's strokes are too thick for a form's lines.
+        foreach (var (alone, emptyCell) in new[] { (Gray(80, 100, (x, y) => OnBox(x, y) ? 1f : 0f), true), (Gray(80, 100, (x, y) => x >= 10 && x < 70 && y >= 5 && y < 95 && (x < 18 || x >= 62 || y < 13 || y >= 87) ? 1f : 0f), false) })
         {
             var before = alone.ToArray();
             Assert.True(InkBox.TryFind(alone, 80, 100, out box));
-            Assert.False(Frame.TryErase(alone, 80, 100, ref box));
+            Assert.False(Frame.TryErase(alone, 80, 100, ref box, out empty));
+            Assert.Equal(emptyCell, empty);
             Assert.Equal(before, alone);
         }
     }
@@ -101,7 +104,8 @@ public sealed class PreprocessingTests
             var before = v.ToArray();
             Assert.True(InkBox.TryFind(v, 90, 90, out var box));
             bool erased = runOn == 20 || ticks;
-            Assert.True(erased == Frame.TryErase(v, 90, 90, ref box), $"run on {runOn}, ticks {ticks}");
+            Assert.True(erased == Frame.TryErase(v, 90, 90, ref box, out bool empty), $"run on {runOn}, ticks {ticks}");
+            Assert.False(empty);
             if (erased)
             {
                 Assert.Equal(new Rectangle(30, 10, 30, 66), box);

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using MnistCnn.Core.Data;
+using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Reading;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
@@ -148,6 +150,35 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
             ("on a comb's rule", (line, _) => FormCell.Capture(FormCell.InComb(line, touching: true), CaptureStyle.Scan, random)));
         output.WriteLine($"on a rule or in a comb: {same} of {compared} recognised as without it");
         Assert.Equal(compared, same);
+    }
+
+    [Fact]
+    public void An_empty_form_cell_or_comb_cell_is_no_digit_for_Predict_and_the_reader()
+    {
+        // The cells of the two tests above as a scanner crops them where nothing was written: scanned, photographed
+        // tilted, and a comb's cell. An empty cell was read as a 0 at 44-50%, which a form scanner would have kept.
+        var random = new Random(7);
+        var reader = new DigitReader(Pretrained.Value);
+        for (int i = 0; i < 6; i++)
+        {
+            var (line, _) = ComposedNumbers.Compose(mnist.Test, [i], Spacing.Apart, random, scale: 4);
+            using (line)
+            {
+                foreach (var (name, encoded) in new[]
+                {
+                    ("cell", FormCell.Capture(FormCell.Around(line, touching: false, 0, withDigit: false), CaptureStyle.Scan, random)),
+                    ("cell, photographed", FormCell.Capture(FormCell.Around(line, touching: false, i % 2 == 0 ? 2 : -3, withDigit: false), CaptureStyle.Photo, random)),
+                    ("comb's cell", FormCell.Capture(FormCell.InComb(line, touching: false, withDigit: false), CaptureStyle.Scan, random)),
+                })
+                {
+                    var error = Assert.Throws<DigitImageException>(() => Pretrained.Value.Predict(encoded));
+                    Assert.Equal(DigitImageError.NoDigit, error.Error);
+                    Assert.Contains("empty box", error.Message, StringComparison.Ordinal);
+                    Assert.Equal(DigitImageError.NoDigit, Assert.Throws<DigitImageException>(() => reader.Read(encoded)).Error);
+                    output.WriteLine($"{name} {i}: {error.Message}");
+                }
+            }
+        }
     }
 
     /// <summary>

@@ -9,9 +9,9 @@ internal static class FormCell
 {
     /// <summary>
     /// The ink (255: ink) of a black-on-white digit in a cell: a 2-pixel box round it, 8 pixels off or touching its top, at
-    /// least 0.8 times as wide as tall, tilted by <paramref name="degrees"/>.
+    /// least 0.8 times as wide as tall, tilted by <paramref name="degrees"/>; without the digit, the same cell empty.
     /// </summary>
-    public static Image<L8> Around(Image<L8> line, bool touching, float degrees)
+    public static Image<L8> Around(Image<L8> line, bool touching, float degrees, bool withDigit = true)
     {
         var (rows, columns) = InkBounds(line);
         const int margin = 8;
@@ -24,7 +24,7 @@ internal static class FormCell
             for (int x = 0; x < cell.Width; x++)
             {
                 int lx = x - 20 + left, ly = y - 20 + top;
-                bool inLine = lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
+                bool inLine = withDigit && lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
                 bool onBox = lx >= left && lx <= right && ly >= top && ly <= bottom && (lx < left + 2 || lx > right - 2 || ly < top + 2 || ly > bottom - 2);
                 cell[x, y] = new L8(onBox ? (byte)255 : inLine ? (byte)(255 - line[lx, ly].PackedValue) : (byte)0);
             }
@@ -63,9 +63,9 @@ internal static class FormCell
     /// <summary>
     /// The ink (255: ink) of a black-on-white digit in a comb's cell: a 2-pixel rule under it, 6 pixels below its feet or
     /// touching them, with a tick a third of the digit's height at each end, 12 pixels from the digit or 0.9 times its
-    /// height apart.
+    /// height apart; without the digit, the same cell empty.
     /// </summary>
-    public static Image<L8> InComb(Image<L8> line, bool touching)
+    public static Image<L8> InComb(Image<L8> line, bool touching, bool withDigit = true)
     {
         var (rows, columns) = InkBounds(line);
         int height = rows[^1] - rows[0] + 1, cell = Math.Max(columns[^1] - columns[0] + 1 + 24, (int)(0.9 * height));
@@ -79,7 +79,7 @@ internal static class FormCell
                 int lx = x + left, ly = y + top, fromLeft = x - 20;
                 bool onRule = ly >= ruleTop && ly < ruleTop + 2 && fromLeft >= 0 && fromLeft < cell;
                 bool onTick = ly >= tickTop && ly < ruleTop && (fromLeft is 0 or 1 || fromLeft == cell - 2 || fromLeft == cell - 1);
-                bool inLine = lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
+                bool inLine = withDigit && lx >= 0 && lx < line.Width && ly >= 0 && ly < line.Height;
                 field[x, y] = new L8(onRule || onTick ? (byte)255 : inLine ? (byte)(255 - line[lx, ly].PackedValue) : (byte)0);
             }
         }
