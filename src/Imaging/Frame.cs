@@ -33,6 +33,12 @@ internal static class Frame
     /// <summary>...and at most this share (a digit's stroke at the edge is taller, and not as thin).</summary>
     private const double MaxTick = 0.6;
 
+    /// <summary>
+    /// An empty comb's ticks stand further apart than this many times their length; two 1s written on a rule as wide as
+    /// themselves stand closer.
+    /// </summary>
+    internal const double EmptyCombSpacing = 1.33;
+
     /// <summary>The ink inside is at least this share of the frame's height.</summary>
     private const double Content = 1 / 3.0;
 
@@ -97,7 +103,7 @@ internal static class Frame
                 return true;
             }
             // Nothing kept: the ink is restored, and may have been an empty cell.
-            empty = framed || combed ? !digit : lines == 1 && digit && IsEmptyComb(v, w, box, limit, stroke);
+            empty = (framed || combed) ? !digit : lines == 1 && digit && IsEmptyComb(v, w, box, limit, stroke);
             for (int y = 0; y < box.Height; y++)
             {
                 saved.AsSpan(y * box.Width, box.Width).CopyTo(v.Slice(((box.Y + y) * w) + box.X, box.Width));
@@ -111,11 +117,16 @@ internal static class Frame
     }
 
     /// <summary>
-    /// Whether the ink left in <paramref name="box"/> once its bottom line is erased is two thin uprights at its edges and
-    /// less than <paramref name="stroke"/> besides: an empty comb's cell, whose ticks are as tall as the box. Erases them.
+    /// Whether the ink left in <paramref name="box"/> once its bottom line is erased is two thin uprights at its edges,
+    /// further apart than <see cref="EmptyCombSpacing"/> times the box's height, and less than <paramref name="stroke"/>
+    /// besides: an empty comb's cell, whose ticks are as tall as the box. Erases them.
     /// </summary>
     private static bool IsEmptyComb(Span<float> v, int w, Rectangle box, int limit, float stroke)
     {
+        if (box.Width <= EmptyCombSpacing * box.Height)
+        {
+            return false;
+        }
         int left = MedianThickness(v, w, box, Side.Left), right = MedianThickness(v, w, box, Side.Right);
         if (left == 0 || left > limit || right == 0 || right > limit)
         {

@@ -50,7 +50,7 @@ internal static class FormLines
     private const double MaxTickLength = 0.7;
 
     /// <summary>...and, with no other ink, stands further than this many times its length from the next.</summary>
-    private const double MaxTickSpacing = 1.33;
+    private const double MaxTickSpacing = Frame.EmptyCombSpacing;
 
     /// <summary>A row of cells' widest cell is at most this many times as wide as its narrowest (and 2 pixels).</summary>
     private const double MaxCellDifference = 1.2;

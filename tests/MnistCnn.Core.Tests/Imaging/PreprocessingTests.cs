@@ -119,6 +119,24 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void An_empty_combs_cell_is_empty_and_two_thin_1s_on_a_rule_as_wide_as_they_are_are_not()
+    {
+        // Two 2-pixel uprights on a 2-pixel rule that ends at them: a comb's ticks, 20 rows tall and 70 columns apart
+        // with nothing between; or two 1s written with a thin pen, 60 rows tall and 30 columns apart.
+        foreach (var (tall, apart, emptyCell) in new[] { (20, 70, true), (60, 30, false) })
+        {
+            bool Ink(int x, int y) => (y >= 80 && y < 82 && x >= 10 && x < 10 + apart)
+                || (y >= 80 - tall && y < 80 && (x is 10 or 11 || x == 8 + apart || x == 9 + apart));
+            var v = Gray(100, 90, (x, y) => Ink(x, y) ? 1f : 0f);
+            var before = v.ToArray();
+            Assert.True(InkBox.TryFind(v, 100, 90, out var box));
+            Assert.False(Frame.TryErase(v, 100, 90, ref box, out bool empty));
+            Assert.True(emptyCell == empty, $"{tall} tall, {apart} apart");
+            Assert.Equal(before, v);
+        }
+    }
+
+    [Fact]
     public void Ink_box_ignores_a_faint_speck()
     {
         var v = Gray(50, 50, (x, y) => (x >= 10 && x < 20 && y >= 5 && y < 40) ? 1f : 0f);
