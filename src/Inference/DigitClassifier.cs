@@ -5,6 +5,7 @@ using MnistCnn.Core.Model;
 using MnistCnn.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace MnistCnn.Core.Inference;
 
@@ -15,10 +16,12 @@ namespace MnistCnn.Core.Inference;
 public sealed class DigitClassifier : DigitClassifierBase
 {
     private const string PretrainedResource = "MnistCnn.Core.Pretrained.mnist-cnn.bin";
+    private const string PairResource = "MnistCnn.Core.Pretrained.digit-pairs.bin";
 
     private readonly MnistCnnModule _model;
     private readonly bool _ownsModel;
     private readonly Device _device;
+    private readonly Lazy<DigitPairModule> _pairs;
 
     /// <summary>
     /// Wraps a trained <paramref name="model"/>, moved to <paramref name="device"/>. The classifier does not dispose a
@@ -38,6 +41,7 @@ public sealed class DigitClassifier : DigitClassifierBase
         _device = DeviceSelector.Resolve(device);
         _model.to(_device);
         _model.eval();
+        _pairs = new Lazy<DigitPairModule>(LoadPairs, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>A classifier over the model embedded in this package: the tutorial's network trained on MNIST with augmentation, for real-world images.</summary>
@@ -84,14 +88,36 @@ public sealed class DigitClassifier : DigitClassifierBase
         return Probabilities(input);
     }
 
+    /// <inheritdoc/>
+    private protected override float[] ClassifyPairs(ReadOnlySpan<float> inputs, int count)
+    {
+        using var scope = torch.NewDisposeScope();
+        var input = torch.empty([count, 1, DigitPairModule.Height, DigitPairModule.Width], ScalarType.Float32);
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(inputs).CopyTo(input.bytes);
+        return Probabilities(_pairs.Value, input);
+    }
+
     /// <summary>The softmax of the model's logits for <paramref name="input"/> (on the CPU, in [0, 1]), in inference mode.</summary>
-    private float[] Probabilities(Tensor input)
+    private float[] Probabilities(Tensor input) => Probabilities(_model, input);
+
+    private float[] Probabilities(Module<Tensor, Tensor> model, Tensor input)
     {
         using (torch.inference_mode())
         using (var scope = torch.NewDisposeScope())
         {
-            return _model.call(input.to(_device)).softmax(1).cpu().data<float>().ToArray();
+            return model.call(input.to(_device)).softmax(1).cpu().data<float>().ToArray();
         }
+    }
+
+    /// <summary>The reader's pair model, loaded on first use onto this classifier's device.</summary>
+    private DigitPairModule LoadPairs()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(PairResource)
+            ?? throw new InvalidOperationException($"The embedded model {PairResource} is missing from {typeof(DigitClassifier).Assembly.Location}.");
+        var pairs = DigitPairModule.Load(stream, "embedded pair model");
+        pairs.to(_device);
+        pairs.eval();
+        return pairs;
     }
 
     /// <inheritdoc/>
@@ -100,6 +126,10 @@ public sealed class DigitClassifier : DigitClassifierBase
         if (disposing && _ownsModel)
         {
             _model.Dispose();
+        }
+        if (disposing && _pairs.IsValueCreated)
+        {
+            _pairs.Value.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -1,5 +1,6 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Model;
 
 namespace MnistCnn.Core.Inference;
 
@@ -53,17 +54,45 @@ public abstract class DigitClassifierBase : IDigitClassifier
     }
 
     /// <summary>
+    /// The reader's pair model's probabilities (<see cref="DigitPairModule.Classes"/> per input) for inputs made by
+    /// <see cref="Reading.PairInput"/>, on this backend, in passes of up to <see cref="BatchSize"/>; null where the
+    /// backend has no pair model (a subclass outside this library).
+    /// </summary>
+    internal float[]? PairProbabilities(ReadOnlySpan<float> inputs)
+    {
+        int count = inputs.Length / Reading.PairInput.Pixels;
+        var result = new float[count * DigitPairModule.Classes];
+        using var running = Enter();
+        for (int start = 0; start < count; start += BatchSize)
+        {
+            int n = Math.Min(BatchSize, count - start);
+            if (ClassifyPairs(inputs.Slice(start * Reading.PairInput.Pixels, n * Reading.PairInput.Pixels), n) is not { } probabilities)
+            {
+                return null;
+            }
+            probabilities.CopyTo(result, start * DigitPairModule.Classes);
+        }
+        return result;
+    }
+
+    /// <summary>The pair model's probabilities for <paramref name="count"/> (1 to <see cref="BatchSize"/>) inputs; null: no pair model. Called from many threads at once.</summary>
+    private protected virtual float[]? ClassifyPairs(ReadOnlySpan<float> inputs, int count) => null;
+
+    /// <summary>
     /// The softmax probabilities, <see cref="MnistFormat.ClassCount"/> per image, of <paramref name="count"/> (1 to
     /// <see cref="BatchSize"/>) normalized images given as <paramref name="count"/> x 784 values. Called from many threads at once.
     /// </summary>
     protected abstract float[] Classify(ReadOnlySpan<float> normalizedPixels, int count);
 
     /// <summary>Turns each row of <paramref name="logits"/> into probabilities, in place.</summary>
-    protected static void Softmax(Span<float> logits)
+    protected static void Softmax(Span<float> logits) => Softmax(logits, MnistFormat.ClassCount);
+
+    /// <summary>Turns each row of <paramref name="classes"/> <paramref name="logits"/> into probabilities, in place.</summary>
+    private protected static void Softmax(Span<float> logits, int classes)
     {
-        for (int row = 0; row < logits.Length; row += MnistFormat.ClassCount)
+        for (int row = 0; row < logits.Length; row += classes)
         {
-            var values = logits.Slice(row, MnistFormat.ClassCount);
+            var values = logits.Slice(row, classes);
             float max = float.NegativeInfinity;
             foreach (float v in values)
             {

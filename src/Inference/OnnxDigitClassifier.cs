@@ -19,18 +19,20 @@ namespace MnistCnn.Core.Inference;
 public sealed class OnnxDigitClassifier : DigitClassifierBase
 {
     private const string PretrainedResource = "MnistCnn.Core.Pretrained.mnist-cnn.onnx";
-    private const int Pixels = MnistFormat.PixelsPerImage;
+    private const string PairResource = "MnistCnn.Core.Pretrained.digit-pairs.onnx";
 
     private static readonly string[] InputNames = [OnnxExporter.InputName];
     private static readonly string[] OutputNames = [OnnxExporter.OutputName];
 
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
+    private readonly Lazy<InferenceSession> _pairSession;
 
-    private OnnxDigitClassifier(InferenceSession session, DigitImagePreprocessor? preprocessor)
+    private OnnxDigitClassifier(InferenceSession session, DigitImagePreprocessor? preprocessor, int intraOpThreads)
         : base(preprocessor)
     {
         _session = session;
+        _pairSession = new Lazy<InferenceSession>(() => CreateSession(EmbeddedBytes(PairResource), "embedded pair model", intraOpThreads), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>
@@ -57,31 +59,47 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
 
     /// <summary>A classifier over the ONNX export of the model embedded in this package (the same weights as <see cref="DigitClassifier.LoadPretrained"/>).</summary>
     /// <exception cref="OnnxRuntimeLoadException">The application does not reference Microsoft.ML.OnnxRuntime.</exception>
-    public static OnnxDigitClassifier LoadPretrained(DigitImagePreprocessor? preprocessor = null, int intraOpThreads = 0)
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(PretrainedResource)
-            ?? throw new InvalidOperationException($"The embedded model {PretrainedResource} is missing from {typeof(OnnxDigitClassifier).Assembly.Location}.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return FromBytes(buffer.ToArray(), "embedded pretrained ONNX model", preprocessor, intraOpThreads);
-    }
+    public static OnnxDigitClassifier LoadPretrained(DigitImagePreprocessor? preprocessor = null, int intraOpThreads = 0) =>
+        FromBytes(EmbeddedBytes(PretrainedResource), "embedded pretrained ONNX model", preprocessor, intraOpThreads);
 
     /// <summary>The raw logits (10 per image) of <paramref name="count"/> normalized images.</summary>
     internal float[] Logits(ReadOnlySpan<float> normalizedPixels, int count)
     {
         using var running = Enter();
-        float[] input = ArrayPool<float>.Shared.Rent(count * Pixels);
+        return Run(_session, normalizedPixels, [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
+    }
+
+    /// <inheritdoc/>
+    private protected override float[] ClassifyPairs(ReadOnlySpan<float> inputs, int count)
+    {
+        float[] logits = Run(_pairSession.Value, inputs, [count, 1, DigitPairModule.Height, DigitPairModule.Width]);
+        Softmax(logits, DigitPairModule.Classes);
+        return logits;
+    }
+
+    private float[] Run(InferenceSession session, ReadOnlySpan<float> inputs, long[] shape)
+    {
+        float[] input = ArrayPool<float>.Shared.Rent(inputs.Length);
         try
         {
-            normalizedPixels.CopyTo(input);
-            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, count * Pixels), [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
-            using var outputs = _session.Run(_runOptions, InputNames, [value], OutputNames);
+            inputs.CopyTo(input);
+            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, input.AsMemory(0, inputs.Length), shape);
+            using var outputs = session.Run(_runOptions, InputNames, [value], OutputNames);
             return outputs[0].GetTensorDataAsSpan<float>().ToArray();
         }
         finally
         {
             ArrayPool<float>.Shared.Return(input);
         }
+    }
+
+    private static byte[] EmbeddedBytes(string resource)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded model {resource} is missing from {typeof(OnnxDigitClassifier).Assembly.Location}.");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
     }
 
     /// <inheritdoc/>
@@ -98,6 +116,10 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
         if (disposing)
         {
             _session.Dispose();
+            if (_pairSession.IsValueCreated)
+            {
+                _pairSession.Value.Dispose();
+            }
             _runOptions.Dispose();
         }
         base.Dispose(disposing);
@@ -110,7 +132,7 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
         try
         {
             CheckSignature(session, source);
-            return new OnnxDigitClassifier(session, preprocessor);
+            return new OnnxDigitClassifier(session, preprocessor, intraOpThreads);
         }
         catch
         {

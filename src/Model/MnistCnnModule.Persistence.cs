@@ -113,18 +113,8 @@ public sealed partial class MnistCnnModule
     }
 
     /// <summary>Copies every parameter from <paramref name="weights"/> after checking that names and shapes all match.</summary>
-    internal void CopyFrom(IReadOnlyDictionary<string, Tensor> weights, string sourceName)
-    {
-        var own = state_dict();
-        WeightsFile.CheckCompatible(own.ToDictionary(kv => kv.Key, kv => kv.Value.shape), weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), sourceName);
-        using (torch.no_grad())
-        {
-            foreach (var (name, target) in own)
-            {
-                target.copy_(weights[name]);
-            }
-        }
-    }
+    internal void CopyFrom(IReadOnlyDictionary<string, Tensor> weights, string sourceName) =>
+        WeightsFile.CopyInto(this, weights, sourceName, nameof(MnistCnnModule));
 
     /// <summary>A detached copy of every parameter on the CPU (a real copy, unlike PyTorch's <c>state_dict()</c>).</summary>
     internal Dictionary<string, Tensor> CloneWeights()

@@ -117,7 +117,7 @@ public sealed partial class MnistCnnModule : Module<Tensor, Tensor>
     }
 
     /// <summary>A one-channel <c>[N, 1, H, W]</c> batch as a view with NHWC strides, which libtorch reads as channels-last.</summary>
-    private static Tensor AsChannelsLast(Tensor input)
+    internal static Tensor AsChannelsLast(Tensor input)
     {
         if (input.dim() != 4 || input.size(1) != 1)
         {

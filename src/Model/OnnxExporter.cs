@@ -9,7 +9,8 @@ namespace MnistCnn.Core.Model;
 /// <summary>
 /// Writes the tutorial's graph as ONNX (opset 13): Conv 3x3 pad 1 → MaxPool 2 → Relu, three times; Flatten in
 /// PyTorch's [C, H, W] order; Gemm 576→256; Gemm 256→10. Input <c>input</c> float <c>[N, 1, 28, 28]</c> with a dynamic
-/// batch dimension, output <c>logits</c> <c>[N, 10]</c>. The initializers carry the state_dict names.
+/// batch dimension, output <c>logits</c> <c>[N, 10]</c>. The initializers carry the state_dict names. The reader's
+/// <see cref="DigitPairModule"/> is the same graph over a wider input, with a Relu between the Gemms.
 /// </summary>
 internal static class OnnxExporter
 {
@@ -21,15 +22,18 @@ internal static class OnnxExporter
     // Opset 13 came with IR version 7; ONNX Runtime reads any model whose IR version is at most its own.
     private const long IrVersion = 7;
 
-    public static ModelProto Build(IReadOnlyDictionary<string, Tensor> weights)
+    /// <summary>The digit model's graph.</summary>
+    public static ModelProto Build(IReadOnlyDictionary<string, Tensor> weights) => Build(weights, Network.Digits);
+
+    public static ModelProto Build(IReadOnlyDictionary<string, Tensor> weights, Network network)
     {
-        var graph = new GraphProto { Name = "MnistCnn" };
+        var graph = new GraphProto { Name = network.GraphName };
         foreach (string name in MnistCnnModule.ParameterNames)
         {
             graph.Initializer.Add(ToTensorProto(name, weights[name]));
         }
-        graph.Input.Add(FloatTensor(InputName, Batch(), Fixed(1), Fixed(MnistFormat.ImageSize), Fixed(MnistFormat.ImageSize)));
-        graph.Output.Add(FloatTensor(OutputName, Batch(), Fixed(MnistFormat.ClassCount)));
+        graph.Input.Add(FloatTensor(InputName, Batch(), Fixed(1), Fixed(MnistFormat.ImageSize), Fixed(network.Width)));
+        graph.Output.Add(FloatTensor(OutputName, Batch(), Fixed(network.Classes)));
 
         string x = InputName;
         for (int block = 1; block <= 3; block++)
@@ -43,7 +47,13 @@ internal static class OnnxExporter
         }
         graph.Node.Add(Node("Flatten", [x], "flat", Int("axis", 1)));
         graph.Node.Add(Node("Gemm", ["flat", "fc1.weight", "fc1.bias"], "fc1_out", Int("transB", 1)));
-        graph.Node.Add(Node("Gemm", ["fc1_out", "fc2.weight", "fc2.bias"], OutputName, Int("transB", 1)));
+        string hidden = "fc1_out";
+        if (network.ReluBetweenLinear)
+        {
+            graph.Node.Add(Node("Relu", [hidden], "relu4_out"));
+            hidden = "relu4_out";
+        }
+        graph.Node.Add(Node("Gemm", [hidden, "fc2.weight", "fc2.bias"], OutputName, Int("transB", 1)));
 
         var model = new ModelProto
         {
@@ -54,6 +64,14 @@ internal static class OnnxExporter
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
         return model;
+    }
+
+    /// <summary>What differs between the two networks: the input width, the classes, and a Relu between the linear layers.</summary>
+    public sealed record Network(string GraphName, int Width, int Classes, bool ReluBetweenLinear)
+    {
+        public static Network Digits { get; } = new("MnistCnn", MnistFormat.ImageSize, MnistFormat.ClassCount, ReluBetweenLinear: false);
+
+        public static Network Pairs { get; } = new("DigitPairs", DigitPairModule.Width, DigitPairModule.Classes, ReluBetweenLinear: true);
     }
 
     private static TensorProto ToTensorProto(string name, Tensor tensor)

@@ -23,7 +23,7 @@ internal static class WeightsFile
     }
 
     /// <summary>Throws <see cref="InvalidDataException"/> listing missing keys, unexpected keys and shape mismatches.</summary>
-    public static void CheckCompatible(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, long[]> actual, string source)
+    public static void CheckCompatible(IReadOnlyDictionary<string, long[]> expected, IReadOnlyDictionary<string, long[]> actual, string source, string architecture = nameof(MnistCnnModule))
     {
         var missing = expected.Keys.Where(k => !actual.ContainsKey(k)).ToList();
         var unexpected = actual.Keys.Where(k => !expected.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
@@ -48,11 +48,25 @@ internal static class WeightsFile
         {
             parts.Add("shape mismatches: " + string.Join("; ", mismatched));
         }
-        throw InvalidFile.Create(source, "not a model of the MnistCnnModule architecture (" + string.Join("; ", parts) + "). Nothing was loaded.");
+        throw InvalidFile.Create(source, $"not a model of the {architecture} architecture (" + string.Join("; ", parts) + "). Nothing was loaded.");
     }
 
     /// <summary>The error for a damaged or foreign weights file: which file, what is wrong, and that nothing was loaded.</summary>
     public static InvalidDataException Bad(string source, string defect, Exception? inner = null) => InvalidFile.Create(source, defect + " Nothing was loaded.", inner);
+
+    /// <summary>Copies every parameter of <paramref name="weights"/> into <paramref name="module"/>, after checking that names and shapes all match.</summary>
+    public static void CopyInto(TorchSharp.torch.nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source, string architecture)
+    {
+        var own = module.state_dict();
+        CheckCompatible(own.ToDictionary(kv => kv.Key, kv => kv.Value.shape), weights.ToDictionary(kv => kv.Key, kv => kv.Value.shape), source, architecture);
+        using (TorchSharp.torch.no_grad())
+        {
+            foreach (var (name, target) in own)
+            {
+                target.copy_(weights[name]);
+            }
+        }
+    }
 
     public static void DisposeAll(IReadOnlyDictionary<string, Tensor> tensors)
     {
