@@ -32,6 +32,23 @@ internal static class BicubicResampler
         return new GrayImage(scaled, sw, sh);
     }
 
+    /// <summary>Scales to exactly <paramref name="sw"/> x <paramref name="sh"/> with the same resampler, peak stretched to 1.</summary>
+    public static GrayImage ScaleTo(GrayImage image, int sw, int sh)
+    {
+        var (v, w, h) = image;
+        var scaled = Resample(Resample(v, w, h, sw, alongRows: true), sw, h, sh, alongRows: false);
+        float max = 0;
+        foreach (float p in scaled)
+        {
+            max = Math.Max(max, p);
+        }
+        for (int i = 0; i < scaled.Length && max > 0; i++)
+        {
+            scaled[i] = Math.Clamp(scaled[i] / max, 0f, 1f);
+        }
+        return new GrayImage(scaled, sw, sh);
+    }
+
     /// <summary>
     /// Resamples a <paramref name="w"/> x <paramref name="h"/> image to <paramref name="size"/> along rows (new width) or
     /// columns (new height). Each output is the same sum, in the same order, as one tap after another in scalar code;

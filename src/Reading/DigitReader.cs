@@ -1,5 +1,6 @@
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Inference;
+using MnistCnn.Core.Model;
 using SixLabors.ImageSharp;
 
 namespace MnistCnn.Core.Reading;
@@ -32,12 +33,32 @@ public sealed class DigitReader
     /// <summary>Pieces of separate groups are put together only across a gap below this many line heights.</summary>
     private const double MaxJoinGap = 0.25;
 
-    /// <summary>Creates a reader that recognises each digit with <paramref name="classifier"/> (which it does not dispose).</summary>
+    private readonly DigitClassifierBase? _pairs;
+
+    /// <summary>
+    /// Creates a reader that recognises each digit with <paramref name="classifier"/> (which it does not dispose). With
+    /// this library's classifiers, a candidate wide enough for two touching digits is also shown to the embedded pair
+    /// model on the same backend; another <see cref="IDigitClassifier"/> reads without it.
+    /// </summary>
     public DigitReader(IDigitClassifier classifier)
+        : this(classifier, readPairs: true)
+    {
+    }
+
+    /// <summary>A reader that uses the pair model only where <paramref name="readPairs"/> (the benchmarks compare both).</summary>
+    internal DigitReader(IDigitClassifier classifier, bool readPairs)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         Classifier = classifier;
+        _pairs = readPairs ? PairBackend(classifier) : null;
     }
+
+    private static DigitClassifierBase? PairBackend(IDigitClassifier classifier) => classifier switch
+    {
+        Hosting.InstrumentedDigitClassifier instrumented => PairBackend(instrumented.Inner),
+        DigitClassifierBase backend => backend,
+        _ => null,
+    };
 
     /// <summary>The classifier that recognises each digit.</summary>
     public IDigitClassifier Classifier { get; }
@@ -158,14 +179,49 @@ public sealed class DigitReader
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks, rules or a box round the field). Write or photograph the number with clear contrast.");
         }
 
-        var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input)>();
+        var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input, GrayImage? Wide)>();
         foreach (var (from, to, crop, box) in Spans(components, pieces, lineHeight))
         {
-            spans.Add((from, to, box, DigitImagePreprocessor.Normalize(crop)));
+            spans.Add((from, to, box, DigitImagePreprocessor.Normalize(crop), MayHoldTwo(pieces, from, to, box, lineHeight) ? crop : null));
         }
         var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
         var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
+        if (_pairs is not null)
+        {
+            ClassifyPairs(_pairs, spans.Select(s => s.Wide).ToList(), candidates);
+        }
         return new LineCandidates(pieces, lineHeight, candidates);
+    }
+
+    /// <summary>
+    /// A candidate that may be two touching digits: within one group (digits apart are parted by the groups already) and
+    /// at least <see cref="PairInput.MinWidth"/> line heights wide.
+    /// </summary>
+    private static bool MayHoldTwo(List<Primitive> pieces, int from, int to, Rectangle box, int lineHeight) =>
+        pieces[from].Group == pieces[to - 1].Group && box.Width >= PairInput.MinWidth * lineHeight;
+
+    /// <summary>Gives each wide candidate (a crop in <paramref name="wide"/>) the pair model's probabilities, in one batched pass.</summary>
+    private static void ClassifyPairs(DigitClassifierBase backend, List<GrayImage?> wide, List<Candidate> candidates)
+    {
+        var which = Enumerable.Range(0, wide.Count).Where(i => wide[i] is not null).ToList();
+        if (which.Count == 0)
+        {
+            return;
+        }
+        var inputs = new float[which.Count * PairInput.Pixels];
+        for (int i = 0; i < which.Count; i++)
+        {
+            PairInput.Normalize(wide[which[i]]!.Value, inputs.AsSpan(i * PairInput.Pixels, PairInput.Pixels));
+        }
+        if (backend.PairProbabilities(inputs) is not { } probabilities)
+        {
+            return;
+        }
+        for (int i = 0; i < which.Count; i++)
+        {
+            int c = which[i];
+            candidates[c] = candidates[c] with { Crop = wide[c], Pair = probabilities.AsSpan(i * DigitPairModule.Classes, DigitPairModule.Classes).ToArray() };
+        }
     }
 
     /// <summary>
@@ -253,7 +309,24 @@ public sealed class DigitReader
                 ?? throw new DigitImageException(DigitImageError.NoDigit,
                     $"{source}: no reading of {wanted} digits: its marks cannot be cut or put together into so many. Check that the image shows the whole number and that it has that many digits.");
         }
-        return new NumberReading(path.ConvertAll(c => new ReadDigit(c.Digit, c.Confidence, c.Box, c.Input)));
+        var digits = new List<ReadDigit>(path.Count);
+        for (int i = 0; i < path.Count; i++)
+        {
+            var c = path[i];
+            if (c.PairHalf == PairHalf.Left)
+            {
+                // One candidate read as two digits: each half gets its own box and the 28 x 28 input of its own ink.
+                var (left, right) = PairInput.Halves(c.Crop!.Value, c.Box);
+                digits.Add(new ReadDigit(c.Digit, c.Confidence, left.Box, DigitImagePreprocessor.Normalize(left.Crop)));
+                var next = path[++i];
+                digits.Add(new ReadDigit(next.Digit, next.Confidence, right.Box, DigitImagePreprocessor.Normalize(right.Crop)));
+            }
+            else
+            {
+                digits.Add(new ReadDigit(c.Digit, c.Confidence, c.Box, c.Input));
+            }
+        }
+        return new NumberReading(digits);
     }
 
     /// <summary>
@@ -270,7 +343,7 @@ public sealed class DigitReader
         // best[at, k]: the best score of a path over the first `at` pieces with k digits; back: the candidate that ends
         // it (-1: a stray mark passed over) and the count before it.
         var best = new double[pieces.Count + 1, counts];
-        var back = new (int Candidate, int Count)[pieces.Count + 1, counts];
+        var back = new (int Candidate, int Count, int Pair)[pieces.Count + 1, counts];
         for (int at = 0; at <= pieces.Count; at++)
         {
             for (int k = 0; k < counts; k++)
@@ -285,7 +358,7 @@ public sealed class DigitReader
             {
                 for (int k = 0; k < counts; k++)
                 {
-                    (best[at, k], back[at, k]) = (best[at - 1, k] - costs.SkipCost, (-1, k));
+                    (best[at, k], back[at, k]) = (best[at - 1, k] - costs.SkipCost, (-1, k, -1));
                 }
             }
             foreach (var (candidate, index) in byEnd[at])
@@ -305,10 +378,56 @@ public sealed class DigitReader
                     double total = best[candidate.From, k] + score;
                     if (total > best[at, next] && (fits is null || fits(k, candidate)))
                     {
-                        (best[at, next], back[at, next]) = (total, (index, k));
+                        (best[at, next], back[at, next]) = (total, (index, k, -1));
                     }
                 }
+                if (candidate.Pair is not null)
+                {
+                    AddPairEdges(candidate, index, PairScore(candidate, pieces, lineHeight, costs));
+                }
             }
+        }
+
+        // The edges that read a wide candidate as two digits, each count with the likeliest pair that fits there.
+        void AddPairEdges(Candidate candidate, int index, double score)
+        {
+            for (int k = 0; k < counts; k++)
+            {
+                int next = k + 2;
+                if (next >= counts)
+                {
+                    if (!tooMany)
+                    {
+                        break;
+                    }
+                    next = counts - 1;
+                }
+                int label = LikeliestPair(candidate, k);
+                if (label < 0)
+                {
+                    continue;
+                }
+                double total = best[candidate.From, k] + score + Math.Log(Math.Max(candidate.Pair![label], 1e-9f));
+                if (total > best[candidate.To, next])
+                {
+                    (best[candidate.To, next], back[candidate.To, next]) = (total, (index, k, label));
+                }
+            }
+        }
+
+        int LikeliestPair(Candidate candidate, int k)
+        {
+            int label = -1;
+            float p = 0;
+            for (int ab = 0; ab < 100; ab++)
+            {
+                if (candidate.Pair![ab] > p
+                    && (fits is null || (k + 1 < maxDigits && fits(k, candidate with { Digit = ab / 10 }) && fits(k + 1, candidate with { Digit = ab % 10 }))))
+                {
+                    (label, p) = (ab, candidate.Pair[ab]);
+                }
+            }
+            return label;
         }
 
         int end = -1;
@@ -326,10 +445,19 @@ public sealed class DigitReader
         var path = new List<Candidate>();
         for (int at = pieces.Count, k = end; at > 0;)
         {
-            var (index, before) = back[at, k];
+            var (index, before, pair) = back[at, k];
             if (index < 0)
             {
                 at--;
+            }
+            else if (pair >= 0)
+            {
+                // Added right half first, as the path is built backwards: the reader parts the box when it reports them.
+                var c = candidates[index];
+                float confidence = MathF.Sqrt(c.Pair![pair]);
+                path.Add(c with { Digit = pair % 10, Confidence = confidence, PairHalf = PairHalf.Right });
+                path.Add(c with { Digit = pair / 10, Confidence = confidence, PairHalf = PairHalf.Left });
+                at = c.From;
             }
             else
             {
@@ -347,20 +475,30 @@ public sealed class DigitReader
         !line.Pieces[piece].CutInside && line.Pieces[piece].GroupArea < costs.StrayInk * line.MedianInk;
 
     /// <summary>A candidate's log-probability less what its shape and its cuts and joins cost.</summary>
-    internal static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs)
-    {
-        double score = Math.Log(Math.Max(candidate.Confidence, 1e-9f)) - costs.DigitCost
+    internal static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs) =>
+        Math.Log(Math.Max(candidate.Confidence, 1e-9f)) - costs.DigitCost
             - (costs.JoinCost * (pieces[candidate.To - 1].Group - pieces[candidate.From].Group))
-            - (costs.WidthCost * Math.Max(0, (candidate.Box.Width / (double)lineHeight) - costs.WideDigit))
-            - (costs.HeightCost * Math.Max(0, costs.ShortDigit - (candidate.Box.Height / (double)lineHeight)));
+            - ShapeAndCut(candidate, pieces, lineHeight, costs, costs.WideDigit);
+
+    /// <summary>
+    /// What a candidate read as two digits costs besides its pair's log-probability: two digits, and its shape and end
+    /// cut as for one, its width only beyond twice a wide digit's (it lies within one group, so it joins none).
+    /// </summary>
+    internal static double PairScore(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs) =>
+        -(2 * costs.DigitCost) - ShapeAndCut(candidate, pieces, lineHeight, costs, 2 * costs.WideDigit);
+
+    private static double ShapeAndCut(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs, double wideFrom)
+    {
+        double cost = (costs.WidthCost * Math.Max(0, (candidate.Box.Width / (double)lineHeight) - wideFrom))
+            + (costs.HeightCost * Math.Max(0, costs.ShortDigit - (candidate.Box.Height / (double)lineHeight)));
         if (candidate.To < pieces.Count && pieces[candidate.To].Group == pieces[candidate.To - 1].Group)
         {
             // A cut through a connected group: dear where the group is narrow enough for one digit, cheap where it is wide enough for two.
             double width = pieces[candidate.To].GroupWidth / (double)lineHeight;
             double wide = Math.Clamp((width - costs.NarrowGroup) / Math.Max(1e-6, costs.SeveralDigits - costs.NarrowGroup), 0, 1);
-            score -= costs.CutCost + ((costs.WideCutCost - costs.CutCost) * wide);
+            cost += costs.CutCost + ((costs.WideCutCost - costs.CutCost) * wide);
         }
-        return score;
+        return cost;
     }
 
     /// <summary>Whether pieces <paramref name="from"/> to <paramref name="to"/> (exclusive) could be one digit: narrow enough, and no wide gap between groups.</summary>
@@ -386,7 +524,25 @@ public sealed class DigitReader
 }
 
 /// <summary>One way of putting neighbouring pieces together as a digit, and what the classifier made of it.</summary>
-internal sealed record Candidate(int From, int To, Rectangle Box, PreprocessedDigit Input, int Digit, float Confidence);
+internal sealed record Candidate(int From, int To, Rectangle Box, PreprocessedDigit Input, int Digit, float Confidence)
+{
+    /// <summary>For a candidate that may be two digits: its ink, and the pair model's probabilities (<see cref="DigitPairModule.Classes"/>).</summary>
+    public GrayImage? Crop { get; init; }
+
+    /// <inheritdoc cref="Crop"/>
+    public float[]? Pair { get; init; }
+
+    /// <summary>On a path: which half of a candidate read as two digits this is.</summary>
+    public PairHalf PairHalf { get; init; }
+}
+
+/// <summary>Which half of a candidate read as two digits a path's entry is.</summary>
+internal enum PairHalf
+{
+    None,
+    Left,
+    Right,
+}
 
 /// <summary>A line's pieces, its height, and every candidate digit over them, classified.</summary>
 internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, List<Candidate> Candidates)

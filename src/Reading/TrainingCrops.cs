@@ -1,5 +1,6 @@
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
+using MnistCnn.Core.Model;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -39,17 +40,23 @@ internal static class TrainingCrops
     /// <summary>A candidate holding less than this share of every digit's ink, or this share of two digits' ink, is a bad cut.</summary>
     private const double BadShare = 0.55;
 
-    /// <summary><paramref name="count"/> crops and their labels (784 bytes each, like MNIST), seeded.</summary>
-    public static (byte[] Pixels, byte[] Labels) Generate(MnistDataset source, int count, int seed)
+    private static (byte[] Pixels, int Width, int Height)[] DigitsCroppedToInk(MnistDataset source)
     {
-        var random = new Random(seed);
         var images = source.Images.bytes;
-        var labels = source.GetLabels();
         var digits = new (byte[] Pixels, int Width, int Height)[source.Count];
         for (int i = 0; i < digits.Length; i++)
         {
             digits[i] = CropToInk(images.Slice(i * MnistFormat.PixelsPerImage, MnistFormat.PixelsPerImage));
         }
+        return digits;
+    }
+
+    /// <summary><paramref name="count"/> crops and their labels (784 bytes each, like MNIST), seeded.</summary>
+    public static (byte[] Pixels, byte[] Labels) Generate(MnistDataset source, int count, int seed)
+    {
+        var random = new Random(seed);
+        var labels = source.GetLabels();
+        var digits = DigitsCroppedToInk(source);
 
         var pixels = new byte[(long)count * MnistFormat.PixelsPerImage];
         var outLabels = new byte[count];
@@ -64,6 +71,122 @@ internal static class TrainingCrops
             for (int p = 0; p < MnistFormat.PixelsPerImage; p++)
             {
                 pixels[((long)k * MnistFormat.PixelsPerImage) + p] = (byte)Math.Round(Math.Clamp(input.Pixels[p], 0f, 1f) * 255f);
+            }
+        }
+        return (pixels, outLabels);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> inputs of the pair model (<see cref="PairInput"/>, as bytes) with their classes: the
+    /// reader's own wide candidates over short lines of 2 to 4 digits, labelled by whose ink they hold as a pair (10a + b),
+    /// one digit, or neither (<c>src/Reading/README.md</c>).
+    /// </summary>
+    public static (byte[] Pixels, byte[] Labels) GeneratePairs(MnistDataset source, int count, int seed)
+    {
+        const int margin = 6;
+        var random = new Random(seed);
+        var labels = source.GetLabels();
+        var digits = DigitsCroppedToInk(source);
+        const int size = PairInput.Pixels;
+        var pixels = new byte[(long)count * size];
+        var outLabels = new byte[count];
+        int made = 0;
+        while (made < count)
+        {
+            int n = random.Next(2, 5);
+            var ids = Enumerable.Range(0, n).Select(_ => random.Next(digits.Length)).ToArray();
+            var line = ids.Select(i => random.NextDouble() < 0.2 ? Break(digits[i], random) : digits[i]).ToList();
+            bool touching = random.NextDouble() < 0.6;
+            var offsets = new int[n];
+            int x = margin;
+            for (int k = 0; k < n; k++)
+            {
+                if (k > 0)
+                {
+                    int w = line[k - 1].Width;
+                    x += w - (touching ? random.Next(0, Math.Max(1, (w / 3) + 1)) : random.Next(-6, Math.Max(-3, w / 4) + 1));
+                }
+                offsets[k] = x;
+            }
+            int width = x + line[^1].Width + margin, height = Size + (2 * margin);
+            var ink = new byte[width * height];
+            var owner = new byte[width * height];
+            for (int k = 0; k < n; k++)
+            {
+                Stamp(ink, width, line[k], offsets[k], margin + ((Size - line[k].Height) / 2) + random.Next(-2, 3), owner, (byte)(k + 1));
+            }
+            var gray = random.NextDouble() < 0.3
+                ? LowResolution(ink, width, height, 20, random)
+                : new GrayImage(ink.Select(b => b / 255f).ToArray(), width, height);
+            using var components = InkComponents.Find(gray, DigitReader.InkThreshold, DigitReader.MaxComponents, "training line");
+            var (pieces, lineHeight) = LineSegmenter.Split(components);
+            int[] InkByOwner(GrayImage image, int left, int top)
+            {
+                var counts = new int[n + 1];
+                for (int y = 0; y < image.Height; y++)
+                {
+                    for (int cx = 0; cx < image.Width; cx++)
+                    {
+                        if (image.Pixels[(y * image.Width) + cx] >= DigitReader.InkThreshold)
+                        {
+                            counts[owner[((top + y) * height / gray.Height * width) + ((left + cx) * width / gray.Width)]]++;
+                        }
+                    }
+                }
+                return counts;
+            }
+            var total = InkByOwner(gray, 0, 0);
+            var pairs = new List<(GrayImage, int)>();
+            var singles = new List<(GrayImage, int)>();
+            var others = new List<(GrayImage, int)>();
+            foreach (var (_, _, crop, box) in DigitReader.Spans(components, pieces, lineHeight))
+            {
+                if (box.Width < PairInput.MinWidth * lineHeight)
+                {
+                    continue;
+                }
+                var held = InkByOwner(crop, box.X, box.Y);
+                var shares = Enumerable.Range(1, n).Select(k => total[k] == 0 ? 0 : held[k] / (double)total[k]).ToArray();
+                int big = shares.Count(v => v >= 0.85), some = shares.Count(v => v > 0.3);
+                if (big == 2 && some == 2)
+                {
+                    int a = Array.FindIndex(shares, v => v >= 0.85);
+                    if (a + 1 < n && shares[a + 1] >= 0.85)
+                    {
+                        pairs.Add((crop, (10 * labels[ids[a]]) + labels[ids[a + 1]]));
+                    }
+                }
+                else if (big == 1 && shares.Count(v => v > 0.35) == 1 && shares.Max() >= 0.9)
+                {
+                    singles.Add((crop, DigitPairModule.OneDigit));
+                }
+                else if (shares.Max() < 0.55 || shares.Count(v => v >= 0.55) >= 3 || (shares.Count(v => v >= 0.55) == 2 && shares.Where(v => v >= 0.55).Min() < 0.7))
+                {
+                    others.Add((crop, DigitPairModule.Neither));
+                }
+            }
+            var chosen = pairs.OrderBy(_ => random.Next()).Take(2).ToList();
+            if (singles.Count > 0 && random.NextDouble() < 0.5)
+            {
+                chosen.Add(singles[random.Next(singles.Count)]);
+            }
+            if (others.Count > 0 && random.NextDouble() < 0.6)
+            {
+                chosen.Add(others[random.Next(others.Count)]);
+            }
+            var input = new float[size];
+            foreach (var (crop, label) in chosen)
+            {
+                if (made == count)
+                {
+                    break;
+                }
+                PairInput.Normalize(crop, input);
+                for (int p = 0; p < size; p++)
+                {
+                    pixels[((long)made * size) + p] = (byte)Math.Round(Math.Clamp(input[p], 0f, 1f) * 255f);
+                }
+                outLabels[made++] = (byte)label;
             }
         }
         return (pixels, outLabels);
