@@ -55,6 +55,8 @@ public sealed class DigitClassifierRegistrationTests
         var reading = await reader.ReadAsync(upload, TestContext.Current.CancellationToken);
         Assert.Equal("42", reading.Text);
         Assert.True(reading.Digits[0].Bounds.Right <= starts[1] + 2 && reading.Digits[1].Bounds.Left >= starts[1] - 2, string.Join(", ", reading.Digits));
+        // Through the instrumented classifier, the reader still reaches the backend's pair model for wide candidates.
+        Assert.Contains(reader.Analyse(png, "test").Candidates, c => c.Pair is not null);
         await host.StopAsync(TestContext.Current.CancellationToken);
     }
 
