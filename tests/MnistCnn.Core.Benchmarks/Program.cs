@@ -3,7 +3,7 @@ using MnistCnn.Core.Benchmarks;
 using MnistCnn.Core.Data;
 using MnistCnn.Samples;
 
-// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|read-digits|read-tune|read-profile|crops-hash|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx (read, read-digits, read-tune)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
+// dotnet run -c Release --project tests/MnistCnn.Core.Benchmarks -- [training|micro|memory|profile|cpu-step|onnx|scalar-lifetime|read|read-digits|read-tune|read-profile|crops-hash|pair-data|pair-train|pair-export|all] [--numbers N --no-tesseract --save-failures DIR --model FILE.onnx --no-pairs (read, read-digits, read-tune)] [--data DIR] [--epochs N] [--rounds N (cpu-step)] [--bdn BENCHMARKDOTNET-ARGS]
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 string mnist = ArgValue("--data") ?? Path.Combine(FindRepoRoot(), "data", "mnist");
 int epochs = int.Parse(ArgValue("--epochs") ?? "2", System.Globalization.CultureInfo.InvariantCulture);
@@ -37,7 +37,7 @@ if (mode is "onnx" or "all")
 }
 if (mode is "read")
 {
-    ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"));
+    ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"), !args.Contains("--no-pairs"));
 }
 if (mode is "crops-hash")
 {
@@ -46,17 +46,29 @@ if (mode is "crops-hash")
     var (cropPixels, cropLabels) = MnistCnn.Core.Reading.TrainingCrops.Generate(trainSet, 20000, 7);
     Console.WriteLine($"crops-hash: SHA-256 of 20,000 reading crops (seed 7), pixels then labels: {Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. cropPixels, .. cropLabels]))}");
 }
+if (mode is "pair-data")
+{
+    PairTraining.Data(mnist, int.Parse(ArgValue("--count") ?? "240000", System.Globalization.CultureInfo.InvariantCulture), int.Parse(ArgValue("--seed") ?? "1", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--out") ?? "pairs");
+}
+if (mode is "pair-train")
+{
+    PairTraining.Train(ArgValue("--in") ?? "pairs", int.Parse(ArgValue("--epochs") ?? "6", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--out") ?? "digit-pairs.bin");
+}
+if (mode is "pair-export")
+{
+    PairTraining.Export(ArgValue("--in") ?? "digit-pairs.bin", ArgValue("--out") ?? "digit-pairs.onnx");
+}
 if (mode is "read-profile")
 {
     ReadProfile.Run(mnist);
 }
 if (mode is "read-digits")
 {
-    ReadDigitsProbe.Run(mnist, int.Parse(ArgValue("--numbers") ?? "3000", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--save-failures"), ArgValue("--model"));
+    ReadDigitsProbe.Run(mnist, int.Parse(ArgValue("--numbers") ?? "3000", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--save-failures"), ArgValue("--model"), !args.Contains("--no-pairs"));
 }
 if (mode is "read-tune")
 {
-    ReadTuning.Run(mnist, int.Parse(ArgValue("--numbers") ?? "100", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--model"), ArgValue("--explain"));
+    ReadTuning.Run(mnist, int.Parse(ArgValue("--numbers") ?? "100", System.Globalization.CultureInfo.InvariantCulture), ArgValue("--model"), ArgValue("--explain"), !args.Contains("--no-pairs"));
 }
 if (mode is "scalar-lifetime")
 {

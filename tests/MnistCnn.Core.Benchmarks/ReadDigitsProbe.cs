@@ -15,11 +15,11 @@ namespace MnistCnn.Core.Benchmarks;
 /// </summary>
 internal static class ReadDigitsProbe
 {
-    public static void Run(string mnistDirectory, int count, string? saveFailures, string? model)
+    public static void Run(string mnistDirectory, int count, string? saveFailures, string? model, bool readPairs)
     {
         using var test = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
         using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
-        var reader = new DigitReader(classifier);
+        var reader = new DigitReader(classifier, readPairs);
 
         var byStyle = new SortedDictionary<string, (int Right, int Total)>(StringComparer.Ordinal);
         foreach (var sample in RealWorldDigits.Generate(30))

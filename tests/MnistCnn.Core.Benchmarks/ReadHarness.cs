@@ -31,14 +31,14 @@ internal static class ReadHarness
         "/usr/share/fonts/truetype/kristi/Kristi.ttf",
     ];
 
-    public static void Run(string mnistDirectory, int perCondition, bool tesseract, string? saveFailures, string? model)
+    public static void Run(string mnistDirectory, int perCondition, bool tesseract, string? saveFailures, string? model, bool readPairs)
     {
         using var test = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
         using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
-        var reader = new DigitReader(classifier);
+        var reader = new DigitReader(classifier, readPairs);
         bool haveTesseract = tesseract && File.Exists("/usr/bin/tesseract");
         var fonts = FontFiles.Where(File.Exists).ToList();
-        Console.WriteLine($"read: {perCondition} numbers per condition, lengths 1-10, styles scan/photo/canvas in turn; reader on ONNX (" + (model ?? "embedded model") + "); " +
+        Console.WriteLine($"read: {perCondition} numbers per condition, lengths 1-10, styles scan/photo/canvas in turn; reader on ONNX (" + (model ?? "embedded model") + (readPairs ? ", with" : ", without") + " the pair model); " +
             (haveTesseract ? "Tesseract 5 --psm 7 digits whitelist beside it" : "no Tesseract (apt-get install tesseract-ocr)") + $"; {fonts.Count} handwriting fonts");
 
         var conditions = new List<(string Name, Func<Random, int, CaptureStyle, (byte[], string)> Make)>();

@@ -28,11 +28,11 @@ internal static class ReadTuning
     /// Tunes on <paramref name="perCondition"/> numbers per condition; with <paramref name="explain"/> (a condition's
     /// name) it also says why the default costs misread that condition's numbers.
     /// </summary>
-    public static void Run(string mnistDirectory, int perCondition, string? model, string? explain)
+    public static void Run(string mnistDirectory, int perCondition, string? model, string? explain, bool readPairs)
     {
         using var digits = MnistDataset.Load(mnistDirectory, MnistSplit.Test);
         using var classifier = model is null ? OnnxDigitClassifier.LoadPretrained() : OnnxDigitClassifier.FromFile(model);
-        var reader = new DigitReader(classifier);
+        var reader = new DigitReader(classifier, readPairs);
         var spacings = Enum.GetValues<Spacing>();
         var lines = new List<(int Condition, string Text, LineCandidates? Line)>();
         var known = new double[spacings.Length];
