@@ -3,7 +3,7 @@
 # report's top frames. A native crash is a bug at any rate; this is how one is reproduced, and how a fix is shown.
 #
 # usage: tests/stress/crash-stress.sh train   RUNS [--parallel K] [--epochs E] [--train-limit N] [--download] [--reading-crops N] [--augment]
-#        tests/stress/crash-stress.sh predict RUNS [--parallel K] [--backend torch|onnx]
+#        tests/stress/crash-stress.sh predict RUNS [--parallel K] [--backend torch|onnx] [--read]
 #        tests/stress/crash-stress.sh web     REQUESTS [--backend torch|onnx] [--concurrency C] [--endpoint /api/predict|/api/read]
 #
 # Every process runs with DOTNET_GCgen0size=0x20000 (a tiny gen0: collections and finalizers all the time),
@@ -17,7 +17,7 @@ root=$(cd "$here/../.." && pwd)
 mode=${1:?usage: crash-stress.sh train|predict|web COUNT [options]}
 count=${2:?usage: crash-stress.sh train|predict|web COUNT [options]}
 shift 2
-parallel=1 epochs=1 train_limit=60000 download=0 reading_crops=0 train_extra=() backend=torch concurrency=8 endpoint=/api/predict
+parallel=1 epochs=1 train_limit=60000 download=0 reading_crops=0 train_extra=() backend=torch concurrency=8 endpoint=/api/predict read=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --parallel) parallel=$2; shift 2 ;;
@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
     --reading-crops) reading_crops=$2; train_extra+=(--reading-crops "$2"); shift 2 ;;
     --augment) train_extra+=(--augment); shift ;;
     --backend) backend=$2; shift 2 ;;
+    --read) read=1; shift ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --endpoint) endpoint=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -64,9 +65,11 @@ record() { # NAME EXIT_CODE LOG
 case "$mode" in
   train | predict)
     if [ "$mode" = predict ]; then
-      python3 "$here/mnist_images.py" "$data/t10k-images-idx3-ubyte" "$work/images" 20
+      # With --read, the sample reads numbers of three touching digits (the reader's pair model loads and runs).
+      python3 "$here/mnist_images.py" "$data/t10k-images-idx3-ubyte" "$work/images" 20 $([ "$read" = 1 ] && echo 3 || echo 1)
       model_args=()
       if [ "$backend" = onnx ]; then model_args=(--model "$root/src/Inference/Pretrained/mnist-cnn.onnx"); fi
+      if [ "$read" = 1 ]; then model_args+=(--read); fi
     fi
     started=$SECONDS
     for ((first = 1; first <= count; first += parallel)); do
@@ -100,7 +103,8 @@ case "$mode" in
     echo "$mode: $runs runs ($parallel at a time$([ "$download" = 1 ] && echo ', downloading MNIST')$steps) in $((SECONDS - started)) s"
     ;;
   web)
-    python3 "$here/mnist_images.py" "$data/t10k-images-idx3-ubyte" "$work/images" 50
+    # /api/read gets numbers of three touching digits, so that the reader's pair model runs under the load.
+    python3 "$here/mnist_images.py" "$data/t10k-images-idx3-ubyte" "$work/images" 50 $([ "$endpoint" = /api/read ] && echo 3 || echo 1)
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     dotnet "$root/samples/MnistCnn.Web/bin/Release/net10.0/MnistCnn.Web.dll" --backend "$backend" --urls "http://127.0.0.1:$port" >"$work/web.log" 2>&1 &
     web=$!
