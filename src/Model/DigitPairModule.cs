@@ -1,4 +1,3 @@
-using MnistCnn.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,7 +28,7 @@ internal sealed class DigitPairModule : Module<Tensor, Tensor>
 #pragma warning restore IDE1006
 
     public DigitPairModule()
-        : base(LoadRuntimeThen(nameof(DigitPairModule)))
+        : base(MnistCnnModule.LoadRuntimeThen(nameof(DigitPairModule)))
     {
         using var scope = torch.NewDisposeScope();
         conv1 = Conv2d(1, Channels1, kernel_size: 3, padding: 1);
@@ -75,11 +74,5 @@ internal sealed class DigitPairModule : Module<Tensor, Tensor>
         x = functional.relu(functional.max_pool2d(conv3.call(x), 2));
         x = fc2.call(dropout.call(functional.relu(fc1.call(x.reshape(x.size(0), -1)))));
         return x.MoveToOuterDisposeScope();
-    }
-
-    private static string LoadRuntimeThen(string name)
-    {
-        TorchRuntime.EnsureLoaded();
-        return name;
     }
 }

@@ -82,7 +82,7 @@ public sealed partial class MnistCnnModule : Module<Tensor, Tensor>
     }
 
     // The base constructor already calls into libtorch: check the runtime before it, so a missing backend is explained.
-    private static string LoadRuntimeThen(string name)
+    internal static string LoadRuntimeThen(string name)
     {
         TorchRuntime.EnsureLoaded();
         return name;
