@@ -1,4 +1,3 @@
-using System.Reflection;
 using MnistCnn.Core.Data;
 using MnistCnn.Core.Imaging;
 using MnistCnn.Core.Model;
@@ -47,8 +46,7 @@ public sealed class DigitClassifier : DigitClassifierBase
     /// <summary>A classifier over the model embedded in this package: the tutorial's network trained on MNIST with augmentation, for real-world images.</summary>
     public static DigitClassifier LoadPretrained(DigitImagePreprocessor? preprocessor = null, ComputeDevice device = ComputeDevice.Auto)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(PretrainedResource)
-            ?? throw new InvalidOperationException($"The embedded model {PretrainedResource} is missing from {typeof(DigitClassifier).Assembly.Location}.");
+        using var stream = OpenEmbedded(PretrainedResource);
         var model = new MnistCnnModule();
         try
         {
@@ -79,32 +77,22 @@ public sealed class DigitClassifier : DigitClassifierBase
     }
 
     /// <inheritdoc/>
-    protected override float[] Classify(ReadOnlySpan<float> normalizedPixels, int count)
-    {
-        using var scope = torch.NewDisposeScope();
-        // Copied straight into native memory: a managed copy of a 256-image batch is an 800 KB LOH array per call.
-        var input = torch.empty([count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize], ScalarType.Float32);
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(normalizedPixels).CopyTo(input.bytes);
-        return Probabilities(input);
-    }
+    protected override float[] Classify(ReadOnlySpan<float> normalizedPixels, int count) =>
+        Probabilities(_model, normalizedPixels, [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
 
     /// <inheritdoc/>
-    private protected override float[] ClassifyPairs(ReadOnlySpan<float> inputs, int count)
-    {
-        using var scope = torch.NewDisposeScope();
-        var input = torch.empty([count, 1, DigitPairModule.Height, DigitPairModule.Width], ScalarType.Float32);
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(inputs).CopyTo(input.bytes);
-        return Probabilities(_pairs.Value, input);
-    }
+    private protected override float[] ClassifyPairs(ReadOnlySpan<float> inputs, int count) =>
+        Probabilities(_pairs.Value, inputs, [count, 1, DigitPairModule.Height, DigitPairModule.Width]);
 
-    /// <summary>The softmax of the model's logits for <paramref name="input"/> (on the CPU, in [0, 1]), in inference mode.</summary>
-    private float[] Probabilities(Tensor input) => Probabilities(_model, input);
-
-    private float[] Probabilities(Module<Tensor, Tensor> model, Tensor input)
+    /// <summary>The softmax of <paramref name="model"/>'s logits for <paramref name="pixels"/> of <paramref name="shape"/> (on the CPU, in [0, 1]), in inference mode.</summary>
+    private float[] Probabilities(Module<Tensor, Tensor> model, ReadOnlySpan<float> pixels, long[] shape)
     {
         using (torch.inference_mode())
         using (var scope = torch.NewDisposeScope())
         {
+            // Copied straight into native memory: a managed copy of a 256-image batch is an 800 KB LOH array per call.
+            var input = torch.empty(shape, ScalarType.Float32);
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels).CopyTo(input.bytes);
             return model.call(input.to(_device)).softmax(1).cpu().data<float>().ToArray();
         }
     }
@@ -112,8 +100,7 @@ public sealed class DigitClassifier : DigitClassifierBase
     /// <summary>The reader's pair model, loaded on first use onto this classifier's device.</summary>
     private DigitPairModule LoadPairs()
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(PairResource)
-            ?? throw new InvalidOperationException($"The embedded model {PairResource} is missing from {typeof(DigitClassifier).Assembly.Location}.");
+        using var stream = OpenEmbedded(PairResource);
         var pairs = DigitPairModule.Load(stream, "embedded pair model");
         pairs.to(_device);
         pairs.eval();

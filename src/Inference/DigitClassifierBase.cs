@@ -84,6 +84,11 @@ public abstract class DigitClassifierBase : IDigitClassifier
     /// </summary>
     protected abstract float[] Classify(ReadOnlySpan<float> normalizedPixels, int count);
 
+    /// <summary>A model embedded in this package, by its resource name.</summary>
+    private protected static Stream OpenEmbedded(string resource) =>
+        typeof(DigitClassifierBase).Assembly.GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded model {resource} is missing from {typeof(DigitClassifierBase).Assembly.Location}.");
+
     /// <summary>Turns each row of <paramref name="logits"/> into probabilities, in place.</summary>
     protected static void Softmax(Span<float> logits) => Softmax(logits, MnistFormat.ClassCount);
 

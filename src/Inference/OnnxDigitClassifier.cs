@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using MnistCnn.Core.Data;
@@ -95,8 +94,7 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
 
     private static byte[] EmbeddedBytes(string resource)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
-            ?? throw new InvalidOperationException($"The embedded model {resource} is missing from {typeof(OnnxDigitClassifier).Assembly.Location}.");
+        using var stream = OpenEmbedded(resource);
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         return buffer.ToArray();

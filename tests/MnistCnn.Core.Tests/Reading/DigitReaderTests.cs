@@ -97,7 +97,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             var (image, text) = ComposedNumbers.Compose(mnist.Test, [random.Next(mnist.Test.Count), random.Next(mnist.Test.Count)], Spacing.Touching, random);
             using (image)
             {
-                var line = Reader.Analyse(ReadHarnessPng(image), "test");
+                var line = Reader.Analyse(Png(image), "test");
                 var path = DigitReader.BestPath(line, ReadingCosts.Default, 0, DigitReader.MaxDigits);
                 if (ComponentsOf(image) != 1 || path is not [{ PairHalf: PairHalf.Left }, { PairHalf: PairHalf.Right }])
                 {
@@ -117,7 +117,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             }
         }
 
-        static byte[] ReadHarnessPng(Image<L8> image)
+        static byte[] Png(Image<L8> image)
         {
             using var stream = new MemoryStream();
             image.SaveAsPng(stream);
