@@ -197,7 +197,7 @@ public sealed class DigitReader
     /// A candidate that may be two touching digits: within one group (digits apart are parted by the groups already) and
     /// at least <see cref="PairInput.MinWidth"/> line heights wide.
     /// </summary>
-    private static bool MayHoldTwo(List<Primitive> pieces, int from, int to, Rectangle box, int lineHeight) =>
+    internal static bool MayHoldTwo(List<Primitive> pieces, int from, int to, Rectangle box, int lineHeight) =>
         pieces[from].Group == pieces[to - 1].Group && box.Width >= PairInput.MinWidth * lineHeight;
 
     /// <summary>Gives each wide candidate (a crop in <paramref name="wide"/>) the pair model's probabilities, in one batched pass.</summary>

@@ -27,9 +27,10 @@ internal static class ReadProfile
         }
 
         // The reader's stages one by one (DigitReader.Analyse, with Normalize split into its own stages).
-        string[] stages = ["decode+ink", "form lines", "components", "cuts", "candidate crops", "thicken", "scale", "centre", "model"];
+        string[] stages = ["decode+ink", "form lines", "components", "cuts", "candidate crops", "thicken", "scale", "centre", "model", "pair inputs", "pair model"];
         var milliseconds = new double[stages.Length];
         var crops = new List<GrayImage>();
+        int pairCount = 0;
         for (int round = 0; round < warmUp + measured; round++)
         {
             foreach (var image in images)
@@ -43,7 +44,8 @@ internal static class ReadProfile
                 long found = Stopwatch.GetTimestamp();
                 var (pieces, lineHeight) = LineSegmenter.Split(components);
                 long cut = Stopwatch.GetTimestamp();
-                var candidates = DigitReader.Spans(components, pieces, lineHeight).Select(span => span.Crop).ToList();
+                var spans = DigitReader.Spans(components, pieces, lineHeight).ToList();
+                var candidates = spans.Select(span => span.Crop).ToList();
                 long cropped = Stopwatch.GetTimestamp();
                 var thickened = candidates.Select(StrokeWidth.ThickenThin).ToList();
                 long thick = Stopwatch.GetTimestamp();
@@ -53,14 +55,24 @@ internal static class ReadProfile
                 long centred = Stopwatch.GetTimestamp();
                 classifier.PredictBatch(inputs);
                 long predicted = Stopwatch.GetTimestamp();
+                var wide = spans.Where(s => DigitReader.MayHoldTwo(pieces, s.From, s.To, s.Box, lineHeight)).ToList();
+                var pairInputs = new float[wide.Count * PairInput.Pixels];
+                for (int i = 0; i < wide.Count; i++)
+                {
+                    PairInput.Normalize(wide[i].Crop, pairInputs.AsSpan(i * PairInput.Pixels, PairInput.Pixels));
+                }
+                long pairNormalized = Stopwatch.GetTimestamp();
+                classifier.PairProbabilities(pairInputs);
+                long pairPredicted = Stopwatch.GetTimestamp();
                 DigitImagePreprocessor.ReturnInk(ink);
                 if (round == 0)
                 {
                     crops.AddRange(candidates);
+                    pairCount += wide.Count;
                 }
                 if (round >= warmUp)
                 {
-                    long[] marks = [start, inked, erased, found, cut, cropped, thick, scaledAt, centred, predicted];
+                    long[] marks = [start, inked, erased, found, cut, cropped, thick, scaledAt, centred, predicted, pairNormalized, pairPredicted];
                     for (int k = 0; k < stages.Length; k++)
                     {
                         milliseconds[k] += Stopwatch.GetElapsedTime(marks[k], marks[k + 1]).TotalMilliseconds / (measured * images.Count);
@@ -89,7 +101,7 @@ internal static class ReadProfile
             (keptMs, dilatedMs) = same ? (keptMs + each, dilatedMs) : (keptMs, dilatedMs + each);
             (kept, dilated) = same ? (kept + 1, dilated) : (kept, dilated + 1);
         }
-        Console.WriteLine($"read-profile: {images.Count} numbers, {crops.Count} candidates; thickening: {kept} kept, {keptMs / Math.Max(1, kept) * 1000:F1} us each, " +
+        Console.WriteLine($"read-profile: {images.Count} numbers, {crops.Count} candidates, {pairCount} to the pair model; thickening: {kept} kept, {keptMs / Math.Max(1, kept) * 1000:F1} us each, " +
             $"{dilated} dilated, {dilatedMs / Math.Max(1, dilated) * 1000:F1} us each");
         Console.WriteLine("per read (ms): " + string.Join(", ", stages.Select((stage, k) => $"{stage} {milliseconds[k]:F3}")) + $"; total {milliseconds.Sum():F2}");
     }
