@@ -363,7 +363,7 @@ public sealed class DigitReader
             }
             foreach (var (candidate, index) in byEnd[at])
             {
-                double score = Score(candidate, pieces, lineHeight, costs);
+                double score = Score(candidate, line, costs);
                 for (int k = 0; k < counts; k++)
                 {
                     int next = k + 1;
@@ -383,7 +383,7 @@ public sealed class DigitReader
                 }
                 if (candidate.Pair is not null)
                 {
-                    AddPairEdges(candidate, index, PairScore(candidate, pieces, lineHeight, costs));
+                    AddPairEdges(candidate, index, PairScore(candidate, line, costs));
                 }
             }
         }
@@ -475,20 +475,21 @@ public sealed class DigitReader
         !line.Pieces[piece].CutInside && line.Pieces[piece].GroupArea < costs.StrayInk * line.MedianInk;
 
     /// <summary>A candidate's log-probability less what its shape and its cuts and joins cost.</summary>
-    internal static double Score(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs) =>
+    internal static double Score(Candidate candidate, LineCandidates line, ReadingCosts costs) =>
         Math.Log(Math.Max(candidate.Confidence, 1e-9f)) - costs.DigitCost
-            - (costs.JoinCost * (pieces[candidate.To - 1].Group - pieces[candidate.From].Group))
-            - ShapeAndCut(candidate, pieces, lineHeight, costs, costs.WideDigit);
+            - (costs.JoinCost * (line.Pieces[candidate.To - 1].Group - line.Pieces[candidate.From].Group))
+            - ShapeAndCut(candidate, line, costs, costs.WideDigit);
 
     /// <summary>
     /// What a candidate read as two digits costs besides its pair's log-probability: two digits, and its shape and end
     /// cut as for one, its width only beyond twice a wide digit's (it lies within one group, so it joins none).
     /// </summary>
-    internal static double PairScore(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs) =>
-        -(2 * costs.DigitCost) - ShapeAndCut(candidate, pieces, lineHeight, costs, 2 * costs.WideDigit);
+    internal static double PairScore(Candidate candidate, LineCandidates line, ReadingCosts costs) =>
+        -(2 * costs.DigitCost) - ShapeAndCut(candidate, line, costs, 2 * costs.WideDigit);
 
-    private static double ShapeAndCut(Candidate candidate, List<Primitive> pieces, int lineHeight, ReadingCosts costs, double wideFrom)
+    private static double ShapeAndCut(Candidate candidate, LineCandidates line, ReadingCosts costs, double wideFrom)
     {
+        var (pieces, lineHeight, _) = line;
         double cost = (costs.WidthCost * Math.Max(0, (candidate.Box.Width / (double)lineHeight) - wideFrom))
             + (costs.HeightCost * Math.Max(0, costs.ShortDigit - (candidate.Box.Height / (double)lineHeight)));
         if (candidate.To < pieces.Count && pieces[candidate.To].Group == pieces[candidate.To - 1].Group)
@@ -496,7 +497,8 @@ public sealed class DigitReader
             // A cut through a connected group: dear where the group is narrow enough for one digit, cheap where it is wide enough for two.
             double width = pieces[candidate.To].GroupWidth / (double)lineHeight;
             double wide = Math.Clamp((width - costs.NarrowGroup) / Math.Max(1e-6, costs.SeveralDigits - costs.NarrowGroup), 0, 1);
-            cost += costs.CutCost + ((costs.WideCutCost - costs.CutCost) * wide);
+            cost += costs.CutCost + ((costs.WideCutCost - costs.CutCost) * wide)
+                - (costs.OneDigitCut * Math.Log(Math.Max(1e-6, 1 - line.OneDigit[pieces[candidate.To].Group])));
         }
         return cost;
     }
@@ -549,4 +551,21 @@ internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, Li
 {
     /// <summary>The median piece's group ink, against which a stray mark is small.</summary>
     public double MedianInk { get; } = Pieces.Select(p => p.GroupArea).Order().ElementAt(Pieces.Count / 2);
+
+    /// <summary>Per group: the pair model's probability that the whole group is one digit (0 where it has not seen it).</summary>
+    public double[] OneDigit { get; } = OneDigitGroups(Pieces, Candidates);
+
+    private static double[] OneDigitGroups(List<Primitive> pieces, List<Candidate> candidates)
+    {
+        var oneDigit = new double[pieces.Count == 0 ? 0 : pieces.Max(p => p.Group) + 1];
+        foreach (var c in candidates)
+        {
+            int group = pieces[c.From].Group;
+            if (c.Pair is not null && pieces[c.To - 1].Group == group && (c.From == 0 || pieces[c.From - 1].Group != group) && (c.To == pieces.Count || pieces[c.To].Group != group))
+            {
+                oneDigit[group] = c.Pair[DigitPairModule.OneDigit];
+            }
+        }
+        return oneDigit;
+    }
 }

@@ -40,6 +40,9 @@ internal sealed record ReadingCosts
     /// <summary>...and costs this much per line height below it.</summary>
     public double HeightCost { get; init; } = 5.0;
 
+    /// <summary>A cut through a group that the pair model reads as one digit costs this times −log(1 − that probability).</summary>
+    public double OneDigitCut { get; init; } = 1.0;
+
     /// <summary>Every digit read: a reading of more, smaller digits must be that much surer per extra digit.</summary>
     public double DigitCost { get; init; }
 

@@ -23,6 +23,7 @@ internal static class ReadTuning
     private static readonly double[] HeightCosts = [5.0, 10.0];
     private static readonly double[] ShortDigits = [0.5, 0.6];
     private static readonly double[] DigitCosts = [0.0, 0.5, 1.0];
+    private static readonly double[] OneDigitCuts = [0.0, 1.0];
 
     /// <summary>
     /// Tunes on <paramref name="perCondition"/> numbers per condition; with <paramref name="explain"/> (a condition's
@@ -88,7 +89,8 @@ internal static class ReadTuning
             from heightCost in HeightCosts
             from shortDigit in ShortDigits
             from digitCost in DigitCosts
-            select new ReadingCosts { DigitCost = digitCost, CutCost = cut, WideCutCost = wideCut, JoinCost = joinCost, WidthCost = widthCost, WideDigit = wideDigit, HeightCost = heightCost, ShortDigit = shortDigit };
+            from oneDigitCut in OneDigitCuts
+            select new ReadingCosts { DigitCost = digitCost, OneDigitCut = oneDigitCut, CutCost = cut, WideCutCost = wideCut, JoinCost = joinCost, WidthCost = widthCost, WideDigit = wideDigit, HeightCost = heightCost, ShortDigit = shortDigit };
         var ranked = grid.Select(costs => (Costs: costs, Mean: Score(costs, out var per), Per: per)).OrderByDescending(r => r.Mean).ToList();
         Console.WriteLine($"read-tune: {perCondition} numbers of MNIST test digits (tuning half) per condition ({string.Join(", ", spacings)}), {ranked.Count} cost combinations");
         Describe("default", ReadingCosts.Default);
@@ -116,7 +118,7 @@ internal static class ReadTuning
         void Describe(string label, ReadingCosts costs)
         {
             double mean = Score(costs, out var per);
-            Console.WriteLine($"{mean,7:P1}  [{string.Join(" ", per.Select(p => $"{p:P0}"))}]  cut {costs.CutCost} wideCut {costs.WideCutCost} join {costs.JoinCost} width {costs.WidthCost}@{costs.WideDigit} height {costs.HeightCost}@{costs.ShortDigit} digit {costs.DigitCost} {label}");
+            Console.WriteLine($"{mean,7:P1}  [{string.Join(" ", per.Select(p => $"{p:P0}"))}]  cut {costs.CutCost} wideCut {costs.WideCutCost} join {costs.JoinCost} width {costs.WidthCost}@{costs.WideDigit} height {costs.HeightCost}@{costs.ShortDigit} digit {costs.DigitCost} one-digit cut {costs.OneDigitCut} {label}");
         }
     }
 
@@ -145,7 +147,7 @@ internal static class ReadTuning
             longer += read.Length > text.Length ? 1 : 0;
             var chosen = DigitReader.BestPath(line, costs, 0, DigitReader.MaxDigits + 1, tooMany: true)!;
             var truth = TruePath(line, text, costs);
-            double chosenScore = chosen.Sum(c => DigitReader.Score(c, line.Pieces, line.LineHeight, costs));
+            double chosenScore = chosen.Sum(c => DigitReader.Score(c, line, costs));
             Console.WriteLine($"{text} read as {read}: chosen {chosenScore:F2} {Path(chosen)}");
             if (truth is null)
             {
@@ -153,7 +155,7 @@ internal static class ReadTuning
                 Console.WriteLine("    no path of candidates reads it");
                 continue;
             }
-            double trueScore = truth.Sum(c => DigitReader.Score(c, line.Pieces, line.LineHeight, costs));
+            double trueScore = truth.Sum(c => DigitReader.Score(c, line, costs));
             gaps.Add(chosenScore - trueScore);
             Console.WriteLine($"    true   {trueScore:F2} {Path(truth)}");
 

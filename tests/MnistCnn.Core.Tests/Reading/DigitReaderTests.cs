@@ -88,6 +88,31 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_wide_digit_that_the_pair_model_reads_as_one_is_not_cut_in_two()
+    {
+        // Single test digits, each set as a number of one digit: a wide 2, 0 or 7 gets cuts, and each half reads as a
+        // digit. Read with the default costs, and with a cut through such a digit costing no more than any other cut.
+        var reader = Reader;
+        var withoutOneDigitCut = ReadingCosts.Default with { OneDigitCut = 0 };
+        var random = new Random(5);
+        int rightWith = 0, rightWithout = 0, cutWith = 0, cutWithout = 0;
+        const int Digits = 1500;
+        for (int i = 0; i < Digits; i++)
+        {
+            string label = mnist.Test.GetLabel(i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (encoded, _) = ComposedNumbers.Encode(mnist.Test, [i], Spacing.Apart, (CaptureStyle)(i % 3), random);
+            var line = reader.Analyse(encoded, "test");
+            string with = DigitReader.Decode(line, ReadingCosts.Default, null, "test").Text;
+            string without = DigitReader.Decode(line, withoutOneDigitCut, null, "test").Text;
+            (rightWith, cutWith) = (rightWith + (with == label ? 1 : 0), cutWith + (with.Length > 1 ? 1 : 0));
+            (rightWithout, cutWithout) = (rightWithout + (without == label ? 1 : 0), cutWithout + (without.Length > 1 ? 1 : 0));
+        }
+        output.WriteLine($"{Digits} single test digits: {rightWith} read right and {cutWith} cut into several with the one-digit cut cost, {rightWithout} and {cutWithout} without");
+        Assert.True(rightWith > rightWithout, $"{rightWith} read right with the cost, {rightWithout} without");
+        Assert.True(cutWith * 3 <= cutWithout * 2, $"{cutWith} cut into several digits with the cost, {cutWithout} without");
+    }
+
+    [Fact]
     public void A_pair_read_from_one_blob_gives_each_digit_its_own_box_and_input()
     {
         var random = new Random(5);
