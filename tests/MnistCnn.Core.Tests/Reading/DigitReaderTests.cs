@@ -72,7 +72,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     [Fact]
     public void Numbers_of_touching_mnist_test_digits_are_read_exactly()
     {
-        // Measured 89.3% with the pair model (2026-12-03; 76.7% without it): a digit lost or added in a long touching run
+        // Measured 87.3% with the pair model (2026-12-03, 720,000-candidate weights; 76.7% without it): a digit lost or added in a long touching run
         // is the usual failure.
         Assert.True(Accuracy(Spacing.Touching, 150, seed: 2) >= 0.82);
     }
@@ -83,7 +83,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
         using var onnx = OnnxDigitClassifier.LoadPretrained();
         double without = Accuracy(new DigitReader(onnx, readPairs: false), Spacing.Touching, 150, seed: 12);
         double with = Accuracy(new DigitReader(onnx), Spacing.Touching, 150, seed: 12);
-        // Measured 85.3% with, 68.7% without (2026-12-03, ONNX backend).
+        // Measured 88.0% with, 68.7% without (2026-12-03, ONNX backend, 720,000-candidate weights).
         Assert.True(with >= without + 0.08, $"touching numbers read {with:P1} with the pair model, {without:P1} without");
     }
 
@@ -179,7 +179,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             }
         }
         output.WriteLine(string.Join("\n", results));
-        // Measured 10 of 10 with the pair model (2026-12-03); 8 of 10 without it ("34" read as 4, "31" as 3).
+        // Measured 10 of 10 with the pair model (2026-12-03, both weights); 8 of 10 without it ("34" read as 4, "31" as 3).
         Assert.True(correct >= 8, $"{correct} of 10 touching pairs read exactly");
     }
 
@@ -871,7 +871,7 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
             }
         }
         output.WriteLine($"touching numbers of 2-8 digits: {free} of {numbers} read exactly, {known} knowing their length; won back e.g. {string.Join(", ", wonBack)}");
-        // Measured 90 and 96 of 100 with the pair model (2026-12-03; 76 and 84 without it).
+        // Measured 87 and 95 of 100 with the pair model (2026-12-03, 720,000-candidate weights; 76 and 84 without it).
         Assert.True(known >= free + 4, $"{known} of {numbers} read knowing the length, {free} without");
     }
 
