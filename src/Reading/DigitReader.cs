@@ -208,12 +208,7 @@ public sealed class DigitReader
         {
             return;
         }
-        var inputs = new float[which.Count * PairInput.Pixels];
-        for (int i = 0; i < which.Count; i++)
-        {
-            PairInput.Normalize(wide[which[i]]!.Value, inputs.AsSpan(i * PairInput.Pixels, PairInput.Pixels));
-        }
-        if (backend.PairProbabilities(inputs) is not { } probabilities)
+        if (backend.PairProbabilities(PairInput.Batch(which.Select(i => wide[i]!.Value).ToList())) is not { } probabilities)
         {
             return;
         }

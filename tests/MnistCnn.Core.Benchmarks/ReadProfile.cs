@@ -56,11 +56,7 @@ internal static class ReadProfile
                 classifier.PredictBatch(inputs);
                 long predicted = Stopwatch.GetTimestamp();
                 var wide = spans.Where(s => DigitReader.MayHoldTwo(pieces, s.From, s.To, s.Box, lineHeight)).ToList();
-                var pairInputs = new float[wide.Count * PairInput.Pixels];
-                for (int i = 0; i < wide.Count; i++)
-                {
-                    PairInput.Normalize(wide[i].Crop, pairInputs.AsSpan(i * PairInput.Pixels, PairInput.Pixels));
-                }
+                var pairInputs = PairInput.Batch(wide.Select(s => s.Crop).ToList());
                 long pairNormalized = Stopwatch.GetTimestamp();
                 classifier.PairProbabilities(pairInputs);
                 long pairPredicted = Stopwatch.GetTimestamp();
