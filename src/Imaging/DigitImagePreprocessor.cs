@@ -172,8 +172,11 @@ public sealed class DigitImagePreprocessor
     }
 
     /// <summary>The per-digit stages: a crop of one digit's ink thickened if thin, scaled to the 20 px box and centred by mass in 28 x 28.</summary>
-    internal static PreprocessedDigit Normalize(GrayImage crop) =>
-        new(MassCentring.Centre(BicubicResampler.ScaleToBox(StrokeWidth.ThickenThin(crop), Box)));
+    internal static PreprocessedDigit Normalize(GrayImage crop) => NormalizeThickened(StrokeWidth.ThickenThin(crop));
+
+    /// <summary><see cref="Normalize"/> of a crop whose thin strokes <see cref="StrokeWidth.ThickenThin"/> has thickened already.</summary>
+    internal static PreprocessedDigit NormalizeThickened(GrayImage thick) =>
+        new(MassCentring.Centre(BicubicResampler.ScaleToBox(thick, Box)));
 
     /// <summary>
     /// The whole image after the image-level stages, for a reader of several digits. Its pixels are rented from the

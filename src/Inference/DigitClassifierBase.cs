@@ -18,7 +18,6 @@ public abstract class DigitClassifierBase : IDigitClassifier
 
     private int _disposed;
     private int _running;
-
     /// <summary>Creates the shared part with <paramref name="preprocessor"/> (default limits when null).</summary>
     protected DigitClassifierBase(DigitImagePreprocessor? preprocessor)
     {
@@ -27,6 +26,9 @@ public abstract class DigitClassifierBase : IDigitClassifier
 
     /// <inheritdoc/>
     public DigitImagePreprocessor Preprocessor { get; }
+
+    /// <summary>The reads running over this classifier, by every <see cref="Reading.DigitReader"/> over it.</summary>
+    internal Reading.ReadCounter Reads { get; } = new();
 
     /// <summary>True once <see cref="Dispose()"/> has run.</summary>
     protected bool IsDisposed => Volatile.Read(ref _disposed) != 0;

@@ -34,6 +34,7 @@ public sealed class DigitReader
     private const double MaxJoinGap = 0.25;
 
     private readonly DigitClassifierBase? _pairs;
+    private readonly ReadCounter _reads;
 
     /// <summary>
     /// Creates a reader that recognises each digit with <paramref name="classifier"/> (which it does not dispose). With
@@ -50,18 +51,27 @@ public sealed class DigitReader
     {
         ArgumentNullException.ThrowIfNull(classifier);
         Classifier = classifier;
-        _pairs = readPairs ? PairBackend(classifier) : null;
+        var backend = BackendOf(classifier);
+        _pairs = readPairs ? backend : null;
+        // Readers over one of this library's classifiers share its count: they compete for the same cores.
+        _reads = backend?.Reads ?? new ReadCounter();
     }
 
-    private static DigitClassifierBase? PairBackend(IDigitClassifier classifier) => classifier switch
+    private static DigitClassifierBase? BackendOf(IDigitClassifier classifier) => classifier switch
     {
-        Hosting.InstrumentedDigitClassifier instrumented => PairBackend(instrumented.Inner),
+        Hosting.InstrumentedDigitClassifier instrumented => BackendOf(instrumented.Inner),
         DigitClassifierBase backend => backend,
         _ => null,
     };
 
     /// <summary>The classifier that recognises each digit.</summary>
     public IDigitClassifier Classifier { get; }
+
+    /// <summary>
+    /// Whether a read may take a second core where one is spare, to cut out and normalise candidates beside the caller's
+    /// thread and run the pair model's pass while the caller runs the digit model's (the benchmarks time both ways).
+    /// </summary>
+    internal bool UseSpareCore { get; init; } = true;
 
     /// <summary>Reads the number in an image file.</summary>
     /// <exception cref="DigitImageException">The file is not an accepted image, is too large, or shows no line of digits.</exception>
@@ -76,7 +86,7 @@ public sealed class DigitReader
         ArgumentException.ThrowIfNullOrEmpty(imagePath);
         options?.Validate(nameof(options));
         using var stream = new FileStream(imagePath, FileMode.Open, FileAccess.Read, FileShare.Read);
-        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(stream, imagePath), imagePath), options, imagePath);
+        return Read(() => Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(stream, imagePath), imagePath), options, imagePath);
     }
 
     /// <summary>Reads the number in an encoded image (PNG, JPEG, BMP or GIF).</summary>
@@ -89,7 +99,7 @@ public sealed class DigitReader
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
         options?.Validate(nameof(options));
-        return Read(Classifier.Preprocessor.InkOf(encodedImage, "image"), options, "image");
+        return Read(() => Classifier.Preprocessor.InkOf(encodedImage, "image"), options, "image");
     }
 
     /// <summary>Reads the number in an encoded image stream, read up to the size limit.</summary>
@@ -102,7 +112,7 @@ public sealed class DigitReader
     {
         ArgumentNullException.ThrowIfNull(encodedImage);
         options?.Validate(nameof(options));
-        return Read(Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(encodedImage, "stream"), "stream"), options, "stream");
+        return Read(() => Classifier.Preprocessor.InkOf(Classifier.Preprocessor.ReadBounded(encodedImage, "stream"), "stream"), options, "stream");
     }
 
     /// <summary>Reads the number in an image of any size and pixel format.</summary>
@@ -115,7 +125,7 @@ public sealed class DigitReader
     {
         ArgumentNullException.ThrowIfNull(image);
         options?.Validate(nameof(options));
-        return Read(DigitImagePreprocessor.InkOf(image, "image"), options, "image");
+        return Read(() => DigitImagePreprocessor.InkOf(image, "image"), options, "image");
     }
 
     /// <summary>Reads an encoded image stream (an upload) asynchronously, up to the size limit, and reads the number in it.</summary>
@@ -133,40 +143,71 @@ public sealed class DigitReader
         ArgumentNullException.ThrowIfNull(encodedImage);
         options?.Validate(nameof(options));
         byte[] encoded = await Classifier.Preprocessor.ReadBoundedAsync(encodedImage, "stream", cancellationToken).ConfigureAwait(false);
-        return Read(Classifier.Preprocessor.InkOf(encoded, "stream"), options, "stream");
+        return Read(() => Classifier.Preprocessor.InkOf(encoded, "stream"), options, "stream");
     }
 
-    private NumberReading Read(GrayImage ink, ReadOptions? options, string source)
+    /// <summary>
+    /// Reads the ink that <paramref name="inkOf"/> decodes. A read takes a second core for part of its work where one is
+    /// spare: while fewer reads than half the cores are running (decoding included), so that a busy service runs each
+    /// read on one core, as it would without.
+    /// </summary>
+    private NumberReading Read(Func<GrayImage> inkOf, ReadOptions? options, string source)
     {
+        bool spareCore = _reads.Enter() * 2 <= Environment.ProcessorCount && UseSpareCore;
         try
         {
-            return Decode(Analyse(ink, source, options), ReadingCosts.Default, options, source);
+            var ink = inkOf();
+            try
+            {
+                return Decode(Analyse(ink, source, options, spareCore), ReadingCosts.Default, options, source);
+            }
+            finally
+            {
+                DigitImagePreprocessor.ReturnInk(ink);
+            }
         }
         finally
         {
-            DigitImagePreprocessor.ReturnInk(ink);
+            _reads.Exit();
         }
     }
 
     /// <summary>
     /// Segments the line into pieces and classifies every plausible digit (1 to <see cref="MaxPiecesPerDigit"/>
-    /// neighbouring pieces) in one batched call.
+    /// neighbouring pieces) in one batched call, with a second thread's help where <paramref name="spareCore"/>.
     /// </summary>
-    internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null)
+    internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null, bool spareCore = false)
     {
         FormLines.Erase(ink, InkThreshold);
-        var line = Analyse(ink, source, LineSegmenter.WideGroup);
+        var line = Analyse(ink, source, LineSegmenter.WideGroup, spareCore);
         // Asked for more digits than these pieces can make, it cuts narrower groups too.
-        return options is null || CanRead(line, options) ? line : Analyse(ink, source, LineSegmenter.NarrowerWideGroup);
+        return options is null || CanRead(line, options) ? line : Analyse(ink, source, LineSegmenter.NarrowerWideGroup, spareCore);
     }
 
     /// <summary>Whether the line's pieces can make a number of as many digits as <paramref name="options"/> allow.</summary>
     internal static bool CanRead(LineCandidates line, ReadOptions options) =>
         BestPath(line, ReadingCosts.Default, options.MinDigits, options.MaxDigits) is not null;
 
-    private LineCandidates Analyse(GrayImage ink, string source, double wideGroup)
+    private LineCandidates Analyse(GrayImage ink, string source, double wideGroup, bool spareCore)
     {
-        using var components = ComponentsInAFrame(ink, source);
+        // The side thread starts first, so that its start-up overlaps the segmentation.
+        var sideThread = spareCore ? new SideThread<float[]?>() : null;
+        InkComponents? components = null;
+        try
+        {
+            components = ComponentsInAFrame(ink, source);
+            return Analyse(components, source, wideGroup, sideThread);
+        }
+        finally
+        {
+            // The side thread first: it may be cutting candidates out of the components, whose buffers go back to the pool.
+            sideThread?.Dispose();
+            components?.Dispose();
+        }
+    }
+
+    private LineCandidates Analyse(InkComponents components, string source, double wideGroup, SideThread<float[]?>? sideThread)
+    {
         var significant = InkMarks.Significant(components);
         if (LineSegmenter.CountLines(significant) is var lines and > 1)
         {
@@ -179,16 +220,28 @@ public sealed class DigitReader
             throw new DigitImageException(DigitImageError.NoDigit, $"{source}: no digit found (no ink beyond specks, rules or a box round the field). Write or photograph the number with clear contrast.");
         }
 
-        var spans = new List<(int From, int To, Rectangle Box, PreprocessedDigit Input, GrayImage? Wide)>();
-        foreach (var (from, to, crop, box) in Spans(components, pieces, lineHeight))
+        // The caller and the side thread (where there is one) cut out and normalise the candidates together; then the
+        // side thread runs the pair model's pass while this thread runs the digit model's.
+        var work = new CandidateInputs(components, pieces, lineHeight, SpanRanges(pieces, lineHeight).ToList(), _pairs is not null);
+        sideThread?.Post(() =>
         {
-            spans.Add((from, to, box, DigitImagePreprocessor.Normalize(crop), MayHoldTwo(pieces, from, to, box, lineHeight) ? crop : null));
-        }
-        var predictions = Classifier.PredictBatch(spans.Select(c => c.Input).ToList());
-        var candidates = spans.Select((c, i) => new Candidate(c.From, c.To, c.Box, c.Input, predictions[i].Digit, predictions[i].Confidence)).ToList();
-        if (_pairs is not null)
+            work.Make();
+            return ClassifyPairs(work.WaitAll());
+        });
+        work.Make();
+        var made = work.WaitAll();
+        var predictions = Classifier.PredictBatch(made.Select(m => m.Input).ToList());
+        var pairs = sideThread is not null ? sideThread.Result() : ClassifyPairs(made);
+        var candidates = new List<Candidate>(made.Count);
+        for (int i = 0, p = 0; i < made.Count; i++)
         {
-            ClassifyPairs(_pairs, spans.Select(s => s.Wide).ToList(), candidates);
+            var m = made[i];
+            var candidate = new Candidate(m.From, m.To, m.Box, m.Input, predictions[i].Digit, predictions[i].Confidence);
+            if (pairs is not null && m.PairInput is not null)
+            {
+                candidate = candidate with { Crop = m.Crop, Pair = pairs.AsSpan(p++ * DigitPairModule.Classes, DigitPairModule.Classes).ToArray() };
+            }
+            candidates.Add(candidate);
         }
         return new LineCandidates(pieces, lineHeight, candidates);
     }
@@ -199,25 +252,6 @@ public sealed class DigitReader
     /// </summary>
     internal static bool MayHoldTwo(List<Primitive> pieces, int from, int to, Rectangle box, int lineHeight) =>
         pieces[from].Group == pieces[to - 1].Group && box.Width >= PairInput.MinWidth * lineHeight;
-
-    /// <summary>Gives each wide candidate (a crop in <paramref name="wide"/>) the pair model's probabilities, in one batched pass.</summary>
-    private static void ClassifyPairs(DigitClassifierBase backend, List<GrayImage?> wide, List<Candidate> candidates)
-    {
-        var which = Enumerable.Range(0, wide.Count).Where(i => wide[i] is not null).ToList();
-        if (which.Count == 0)
-        {
-            return;
-        }
-        if (backend.PairProbabilities(PairInput.Batch(which.Select(i => wide[i]!.Value).ToList())) is not { } probabilities)
-        {
-            return;
-        }
-        for (int i = 0; i < which.Count; i++)
-        {
-            int c = which[i];
-            candidates[c] = candidates[c] with { Crop = wide[c], Pair = probabilities.AsSpan(i * DigitPairModule.Classes, DigitPairModule.Classes).ToArray() };
-        }
-    }
 
     /// <summary>
     /// The ink's components, after erasing a box drawn round all of them or a rule under them all that they touch or
@@ -246,13 +280,16 @@ public sealed class DigitReader
         return InkComponents.Find(ink, InkThreshold, MaxComponents, source);
     }
 
-    /// <summary>The classified candidates of the line in an encoded image, without choosing a path (the benchmarks tune and time with them).</summary>
-    internal LineCandidates Analyse(byte[] encodedImage, string source, ReadOptions? options = null)
+    /// <summary>
+    /// The classified candidates of the line in an encoded image, without choosing a path (the benchmarks tune and time
+    /// with them), with a second thread's help where <paramref name="spareCore"/>.
+    /// </summary>
+    internal LineCandidates Analyse(byte[] encodedImage, string source, ReadOptions? options = null, bool spareCore = false)
     {
         var ink = Classifier.Preprocessor.InkOf(encodedImage, source);
         try
         {
-            return Analyse(ink, source, options);
+            return Analyse(ink, source, options, spareCore);
         }
         finally
         {
@@ -263,21 +300,45 @@ public sealed class DigitReader
     /// <summary>Every run of 1 to <see cref="MaxPiecesPerDigit"/> neighbouring pieces that could be one digit, and its ink.</summary>
     internal static IEnumerable<(int From, int To, GrayImage Crop, Rectangle Box)> Spans(InkComponents components, List<Primitive> pieces, int lineHeight)
     {
-        for (int from = 0; from < pieces.Count; from++)
+        foreach (var (from, to) in SpanRanges(pieces, lineHeight))
         {
-            for (int to = from + 1; to <= Math.Min(pieces.Count, from + MaxPiecesPerDigit); to++)
+            if (Crop(components, pieces, from, to) is { } crop)
             {
-                if (!CanJoin(pieces, from, to, lineHeight))
-                {
-                    break;
-                }
-                var labels = pieces.Skip(from).Take(to - from).SelectMany(p => p.Labels).ToHashSet();
-                if (components.Crop(labels, pieces[from].X0, pieces[to - 1].X1) is { } crop)
-                {
-                    yield return (from, to, crop.Crop, crop.Box);
-                }
+                yield return (from, to, crop.Crop, crop.Box);
             }
         }
+    }
+
+    /// <summary>The ink of pieces <paramref name="from"/> to <paramref name="to"/> (exclusive) alone, and its box; null where they hold none.</summary>
+    internal static (GrayImage Crop, Rectangle Box)? Crop(InkComponents components, List<Primitive> pieces, int from, int to) =>
+        components.Crop(pieces.Skip(from).Take(to - from).SelectMany(p => p.Labels).ToHashSet(), pieces[from].X0, pieces[to - 1].X1);
+
+    /// <summary>Every run of 1 to <see cref="MaxPiecesPerDigit"/> neighbouring pieces that could be one digit: the pieces from and to (exclusive).</summary>
+    private static IEnumerable<(int From, int To)> SpanRanges(List<Primitive> pieces, int lineHeight)
+    {
+        for (int from = 0; from < pieces.Count; from++)
+        {
+            for (int to = from + 1; to <= Math.Min(pieces.Count, from + MaxPiecesPerDigit) && CanJoin(pieces, from, to, lineHeight); to++)
+            {
+                yield return (from, to);
+            }
+        }
+    }
+
+    /// <summary>The pair model's probabilities for the candidates that have its input, in one batched pass; null where there are none or the backend has no pair model.</summary>
+    private float[]? ClassifyPairs(List<CandidateInputs.Made> made)
+    {
+        var inputs = made.Where(m => m.PairInput is not null).Select(m => m.PairInput!).ToList();
+        if (_pairs is null || inputs.Count == 0)
+        {
+            return null;
+        }
+        var batch = new float[inputs.Count * PairInput.Pixels];
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            inputs[i].CopyTo(batch, i * PairInput.Pixels);
+        }
+        return _pairs.PairProbabilities(batch);
     }
 
     /// <summary>The number read along the <see cref="BestPath"/> of as many digits as <paramref name="options"/> allow.</summary>

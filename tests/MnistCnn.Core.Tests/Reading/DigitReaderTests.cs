@@ -258,6 +258,43 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_second_core_changes_no_candidate_nor_any_probability()
+    {
+        // With a spare core the caller and a side thread cut out the candidates together and run the two models side by
+        // side: the same candidates, in the same order, with the same inputs and probabilities as on one thread.
+        var random = new Random(12);
+        using var onnx = OnnxDigitClassifier.LoadPretrained();
+        int compared = 0;
+        foreach (var classifier in new IDigitClassifier[] { Pretrained.Value, onnx })
+        {
+            var reader = new DigitReader(classifier);
+            for (int n = 0; n < 24; n++)
+            {
+                var (image, _) = ComposedNumbers.Compose(mnist.Test, Enumerable.Range(0, random.Next(1, 9)).Select(_ => random.Next(mnist.Test.Count)).ToList(), (Spacing)(n % 4), random);
+                byte[] png;
+                using (image)
+                using (var stream = new MemoryStream())
+                {
+                    image.SaveAsPng(stream);
+                    png = stream.ToArray();
+                }
+                var alone = reader.Analyse(png, "one thread").Candidates;
+                var helped = reader.Analyse(png, "two threads", spareCore: true).Candidates;
+                Assert.Equal(alone.Count, helped.Count);
+                for (int i = 0; i < alone.Count; i++)
+                {
+                    var (a, b) = (alone[i], helped[i]);
+                    Assert.Equal((a.From, a.To, a.Box, a.Digit, a.Confidence), (b.From, b.To, b.Box, b.Digit, b.Confidence));
+                    Assert.True(a.Input.Pixels.SequenceEqual(b.Input.Pixels));
+                    Assert.Equal(a.Pair, b.Pair);
+                    compared++;
+                }
+            }
+        }
+        output.WriteLine($"{compared} candidates of 48 numbers (TorchSharp and ONNX Runtime) alike with and without a second core");
+    }
+
+    [Fact]
     public void Readers_on_eight_threads_give_the_sequential_readings()
     {
         // The line buffers are pooled and the classifier shared: concurrent reads must not see each other's pixels.
