@@ -295,6 +295,61 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void Disposing_the_classifier_during_reads_on_two_cores_refuses_them_and_nothing_else()
+    {
+        // One caller at a time, so that each read takes the side thread; the classifier is disposed under it at a moment
+        // that varies: the read may fail only as a disposed classifier's call does.
+        var (image, _) = ComposedNumbers.Compose(mnist.Test, FirstOf(0, 4, 1, 7, 3), Spacing.Touching, new Random(21));
+        byte[] png;
+        using (image)
+        using (var stream = new MemoryStream())
+        {
+            image.SaveAsPng(stream);
+            png = stream.ToArray();
+        }
+        int reads = 0, refused = 0;
+        foreach (var create in new Func<DigitClassifierBase>[] { () => DigitClassifier.LoadPretrained(device: Runtime.ComputeDevice.Cpu), () => OnnxDigitClassifier.LoadPretrained() })
+        {
+            for (int round = 0; round < 10; round++)
+            {
+                var classifier = create();
+                var reader = new DigitReader(classifier);
+                reader.Read(png);
+                Exception? error = null;
+                using var started = new ManualResetEventSlim();
+                var thread = new Thread(() =>
+                {
+                    started.Set();
+                    try
+                    {
+                        while (true)
+                        {
+                            reader.Read(png);
+                            Interlocked.Increment(ref reads);
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                    catch (Exception ex)
+                    {
+                        error = ex;
+                    }
+                });
+                thread.Start();
+                started.Wait(TestContext.Current.CancellationToken);
+                Thread.Sleep(2 + (3 * round));
+                classifier.Dispose();
+                thread.Join();
+                Assert.Null(error);
+            }
+        }
+        output.WriteLine($"{reads} reads, {refused} refused after disposal");
+        Assert.Equal(20, refused);
+    }
+
+    [Fact]
     public void Readers_on_eight_threads_give_the_sequential_readings()
     {
         // The line buffers are pooled and the classifier shared: concurrent reads must not see each other's pixels.
