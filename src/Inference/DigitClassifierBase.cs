@@ -18,6 +18,7 @@ public abstract class DigitClassifierBase : IDigitClassifier
 
     private int _disposed;
     private int _running;
+
     /// <summary>Creates the shared part with <paramref name="preprocessor"/> (default limits when null).</summary>
     protected DigitClassifierBase(DigitImagePreprocessor? preprocessor)
     {

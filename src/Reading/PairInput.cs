@@ -40,17 +40,6 @@ internal static class PairInput
         }
     }
 
-    /// <summary>The pair model's inputs for <paramref name="crops"/>, one after another in one buffer (a batch).</summary>
-    public static float[] Batch(IReadOnlyList<GrayImage> crops)
-    {
-        var inputs = new float[crops.Count * Pixels];
-        for (int i = 0; i < crops.Count; i++)
-        {
-            Normalize(crops[i], inputs.AsSpan(i * Pixels, Pixels));
-        }
-        return inputs;
-    }
-
     /// <summary>
     /// Parts a candidate read as two digits at its faintest column in the middle third of its ink: each half's crop and
     /// its box in the image's pixels.

@@ -112,9 +112,9 @@ internal static class ReadHarness
     /// <summary>
     /// 6-digit 600 x 150 PNGs read end to end, against one Predict of a single digit: in a PNG of the same size (the
     /// number with all but its first digit painted out), and cropped to that digit (150 px tall). Medians per image,
-    /// timed in blocks that take turns; a number's cost grows with its candidates (a wide digit gets cuts), so several numbers are timed. Beside
-    /// the reader as shipped (the pair model's pass on a second thread), the same reader with its two passes one after the
-    /// other; then reads per second with two callers at once, both ways.
+    /// timed in blocks that take turns; a number's cost grows with its candidates (a wide digit gets cuts), so several
+    /// numbers are timed. Beside the reader as shipped (a spare core taken), the same reader on one thread; then reads per
+    /// second with two callers at once, both ways.
     /// </summary>
     private static void Speed(MnistDataset test, IDigitClassifier classifier, DigitReader reader, bool readPairs)
     {

@@ -55,8 +55,13 @@ internal static class ReadProfile
                 long centred = Stopwatch.GetTimestamp();
                 classifier.PredictBatch(inputs);
                 long predicted = Stopwatch.GetTimestamp();
-                var wide = spans.Where(s => DigitReader.MayHoldTwo(pieces, s.From, s.To, s.Box, lineHeight)).ToList();
-                var pairInputs = PairInput.Batch(wide.Select(s => s.Crop).ToList());
+                // From the crops thickened above, as the reader thickens a candidate once for both models.
+                var wide = Enumerable.Range(0, spans.Count).Where(i => DigitReader.MayHoldTwo(pieces, spans[i].From, spans[i].To, spans[i].Box, lineHeight)).ToList();
+                var pairInputs = new float[wide.Count * PairInput.Pixels];
+                for (int i = 0; i < wide.Count; i++)
+                {
+                    PairInput.NormalizeThickened(thickened[wide[i]], pairInputs.AsSpan(i * PairInput.Pixels, PairInput.Pixels));
+                }
                 long pairNormalized = Stopwatch.GetTimestamp();
                 classifier.PairProbabilities(pairInputs);
                 long pairPredicted = Stopwatch.GetTimestamp();
