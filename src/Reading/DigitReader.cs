@@ -156,10 +156,12 @@ public sealed class DigitReader
         bool spareCore = _reads.Enter() * 2 <= Environment.ProcessorCount && UseSpareCore;
         try
         {
+            // Started before the decode, which hides the side thread's start-up.
+            using var sideThread = spareCore ? new SideThread<float[]?>() : null;
             var ink = inkOf();
             try
             {
-                return Decode(Analyse(ink, source, options, spareCore), ReadingCosts.Default, options, source);
+                return Decode(Analyse(ink, source, options, sideThread), ReadingCosts.Default, options, source);
             }
             finally
             {
@@ -178,20 +180,29 @@ public sealed class DigitReader
     /// </summary>
     internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null, bool spareCore = false)
     {
+        using var sideThread = spareCore ? new SideThread<float[]?>() : null;
+        return Analyse(ink, source, options, sideThread);
+    }
+
+    /// <summary>
+    /// <see cref="Analyse(GrayImage, string, ReadOptions?, bool)"/> with the side thread, if any, that the caller started:
+    /// it is disposed once the candidates are made, and a second cut of the line starts another.
+    /// </summary>
+    private LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options, SideThread<float[]?>? sideThread)
+    {
         FormLines.Erase(ink, InkThreshold);
-        var line = Analyse(ink, source, LineSegmenter.WideGroup, spareCore);
+        var line = Analyse(ink, source, LineSegmenter.WideGroup, sideThread);
         // Asked for more digits than these pieces can make, it cuts narrower groups too.
-        return options is null || CanRead(line, options) ? line : Analyse(ink, source, LineSegmenter.NarrowerWideGroup, spareCore);
+        return options is null || CanRead(line, options) ? line
+            : Analyse(ink, source, LineSegmenter.NarrowerWideGroup, sideThread is null ? null : new SideThread<float[]?>());
     }
 
     /// <summary>Whether the line's pieces can make a number of as many digits as <paramref name="options"/> allow.</summary>
     internal static bool CanRead(LineCandidates line, ReadOptions options) =>
         BestPath(line, ReadingCosts.Default, options.MinDigits, options.MaxDigits) is not null;
 
-    private LineCandidates Analyse(GrayImage ink, string source, double wideGroup, bool spareCore)
+    private LineCandidates Analyse(GrayImage ink, string source, double wideGroup, SideThread<float[]?>? sideThread)
     {
-        // The side thread starts first, so that its start-up overlaps the segmentation.
-        var sideThread = spareCore ? new SideThread<float[]?>() : null;
         InkComponents? components = null;
         try
         {
