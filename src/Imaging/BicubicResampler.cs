@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace MnistCnn.Core.Imaging;
@@ -15,8 +16,7 @@ internal static class BicubicResampler
         float factor = (float)box / Math.Max(w, h);
         int sw = Math.Clamp((int)MathF.Round(w * factor), 1, box);
         int sh = Math.Clamp((int)MathF.Round(h * factor), 1, box);
-        var columns = Resample(v, w, h, sw, alongRows: true);
-        var scaled = Resample(columns, sw, h, sh, alongRows: false);
+        var scaled = Resample(v, w, h, sw, sh);
         float max = 0;
         foreach (float p in scaled)
         {
@@ -36,7 +36,7 @@ internal static class BicubicResampler
     public static GrayImage ScaleTo(GrayImage image, int sw, int sh)
     {
         var (v, w, h) = image;
-        var scaled = Resample(Resample(v, w, h, sw, alongRows: true), sw, h, sh, alongRows: false);
+        var scaled = Resample(v, w, h, sw, sh);
         float max = 0;
         foreach (float p in scaled)
         {
@@ -49,16 +49,32 @@ internal static class BicubicResampler
         return new GrayImage(scaled, sw, sh);
     }
 
+    /// <summary>Resamples along rows to <paramref name="sw"/> columns, then along columns to <paramref name="sh"/> rows.</summary>
+    private static float[] Resample(float[] source, int w, int h, int sw, int sh)
+    {
+        var columns = ArrayPool<float>.Shared.Rent(sw * h);
+        try
+        {
+            Resample(source, w, h, sw, alongRows: true, columns);
+            var scaled = new float[sw * sh];
+            Resample(columns, sw, h, sh, alongRows: false, scaled);
+            return scaled;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(columns);
+        }
+    }
+
     /// <summary>
     /// Resamples a <paramref name="w"/> x <paramref name="h"/> image to <paramref name="size"/> along rows (new width) or
     /// columns (new height). Each output is the same sum, in the same order, as one tap after another in scalar code;
     /// the vectors only compute neighbouring lines side by side (a column pass reads them side by side already, a row
     /// pass after copying 8 rows into columns), so the result is the same to the bit.
     /// </summary>
-    private static float[] Resample(float[] source, int w, int h, int size, bool alongRows)
+    private static void Resample(float[] source, int w, int h, int size, bool alongRows, float[] target)
     {
         int length = alongRows ? w : h, lines = alongRows ? h : w;
-        var target = new float[alongRows ? size * h : w * size];
         float ratio = (float)length / size;
         float spread = Math.Max(1f, ratio); // the kernel covers more source pixels when shrinking: antialiasing
         float radius = 2f * spread;
@@ -138,7 +154,6 @@ internal static class BicubicResampler
                 target[(line * outAcross) + (i * outAlong)] = sum / totals[i];
             }
         }
-        return target;
     }
 
     /// <summary>The bicubic kernel with B = 0, C = 0.5 (Catmull-Rom), support [-2, 2].</summary>

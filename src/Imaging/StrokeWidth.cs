@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace MnistCnn.Core.Imaging;
@@ -49,26 +50,35 @@ internal static class StrokeWidth
         ArgumentOutOfRangeException.ThrowIfLessThan(radius, 1);
         var (v, w, h) = image;
         int stride = w + (4 * radius), rows = h + (4 * radius);
-        var buffer = new float[stride * rows];
-        for (int y = 0; y < h; y++)
+        var rented = ArrayPool<float>.Shared.Rent(stride * rows);
+        try
         {
-            Array.Copy(v, y * w, buffer, ((y + (2 * radius)) * stride) + (2 * radius), w);
-        }
-        MaxOfWindows(buffer, radius, step: 1);
-        MaxOfWindows(buffer, radius, step: stride);
+            var buffer = rented.AsSpan(0, stride * rows);
+            buffer.Clear();
+            for (int y = 0; y < h; y++)
+            {
+                v.AsSpan(y * w, w).CopyTo(buffer[(((y + (2 * radius)) * stride) + (2 * radius))..]);
+            }
+            MaxOfWindows(buffer, radius, step: 1);
+            MaxOfWindows(buffer, radius, step: stride);
 
-        // The window of output (x, y) starts at buffer (x, y).
-        int pw = w + (2 * radius), ph = h + (2 * radius);
-        var dilated = new float[pw * ph];
-        for (int y = 0; y < ph; y++)
-        {
-            Array.Copy(buffer, y * stride, dilated, y * pw, pw);
+            // The window of output (x, y) starts at buffer (x, y).
+            int pw = w + (2 * radius), ph = h + (2 * radius);
+            var dilated = new float[pw * ph];
+            for (int y = 0; y < ph; y++)
+            {
+                buffer.Slice(y * stride, pw).CopyTo(dilated.AsSpan(y * pw, pw));
+            }
+            return new GrayImage(dilated, pw, ph);
         }
-        return new GrayImage(dilated, pw, ph);
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
     }
 
     /// <summary>Each value becomes the maximum of the 2·radius + 1 values from it on, <paramref name="step"/> apart (in place; the tail is left partial).</summary>
-    private static void MaxOfWindows(float[] buffer, int radius, int step)
+    private static void MaxOfWindows(Span<float> buffer, int radius, int step)
     {
         int window = (2 * radius) + 1;
         int run = 1;
@@ -84,13 +94,13 @@ internal static class StrokeWidth
     }
 
     /// <summary>buffer[i] = max(buffer[i], buffer[i + shift]) for every i with both in range, ascending: each value read is still the old one.</summary>
-    private static void MaxWithShifted(float[] buffer, int shift)
+    private static void MaxWithShifted(Span<float> buffer, int shift)
     {
         int count = buffer.Length - shift;
         int i = 0;
         for (; i <= count - Vector<float>.Count; i += Vector<float>.Count)
         {
-            Vector.Max(new Vector<float>(buffer, i), new Vector<float>(buffer, i + shift)).CopyTo(buffer, i);
+            Vector.Max(new Vector<float>(buffer[i..]), new Vector<float>(buffer[(i + shift)..])).CopyTo(buffer[i..]);
         }
         for (; i < count; i++)
         {

@@ -29,7 +29,7 @@ internal static class PairInput
         {
             return;
         }
-        var ink = InkBox.Crop(thick.Pixels, thick.Width, box);
+        var ink = box.Width == thick.Width && box.Height == thick.Height ? thick : InkBox.Crop(thick.Pixels, thick.Width, box);
         double factor = Math.Min((double)InkHeight / ink.Height, (double)InkWidth / ink.Width);
         int sw = Math.Clamp((int)Math.Round(ink.Width * factor), 1, InkWidth), sh = Math.Clamp((int)Math.Round(ink.Height * factor), 1, InkHeight);
         var scaled = BicubicResampler.ScaleTo(ink, sw, sh);
