@@ -229,5 +229,5 @@ public sealed class DigitImagePreprocessor
         new(DigitImageError.NoDigit, $"{source}: no digit found (the ink is an empty box, a form's cell with nothing written in it). Crop the image to a cell that holds a digit.");
 
     private static DigitImageException NoDigit(string source, string why) =>
-        new(DigitImageError.NoDigit, $"{source}: no digit found ({why}); the image looks blank or uniform. Draw or photograph one digit with clear contrast.");
+        new(DigitImageError.NoDigit, $"{source}: no digit found ({why}); the image looks blank or uniform. Write or photograph the digit, or the number, with clear contrast.");
 }
