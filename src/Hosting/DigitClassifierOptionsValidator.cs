@@ -27,7 +27,7 @@ internal sealed class DigitClassifierOptionsValidator : IValidateOptions<DigitCl
         }
         if (options.IntraOpThreads < 0)
         {
-            failures.Add($"IntraOpThreads must be 0 (the runtime's choice) or more, not {options.IntraOpThreads}.");
+            failures.Add($"IntraOpThreads must be 0 (the backend's default) or more, not {options.IntraOpThreads}.");
         }
         if (options.Decoding is null)
         {

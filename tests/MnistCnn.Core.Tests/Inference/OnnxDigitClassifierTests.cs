@@ -46,6 +46,23 @@ public sealed class OnnxDigitClassifierTests(MnistFixture mnist, ITestOutputHelp
     }
 
     [Fact]
+    public void By_default_each_call_runs_on_one_thread_and_more_threads_give_the_same_logits()
+    {
+        Assert.Equal(1, OnnxDigitClassifier.SessionThreads(0));
+        Assert.Equal(3, OnnxDigitClassifier.SessionThreads(3));
+
+        using var oneThread = OnnxDigitClassifier.LoadPretrained();
+        using var allCores = OnnxDigitClassifier.LoadPretrained(intraOpThreads: Math.Max(2, Environment.ProcessorCount));
+        const int n = 2000;
+        var batch = new float[n * MnistFormat.PixelsPerImage];
+        mnist.Test.CopyNormalizedPixels(0, n, batch);
+        float[] one = oneThread.Logits(batch, n), all = allCores.Logits(batch, n);
+        double largest = one.Zip(all, (a, b) => (double)Math.Abs(a - b)).Max();
+        output.WriteLine($"largest logit difference, one thread against {Math.Max(2, Environment.ProcessorCount)}, over {n} images: {largest:E2}");
+        Assert.True(largest <= 1e-5, $"largest difference {largest}");
+    }
+
+    [Fact]
     public void The_embedded_pair_models_give_the_same_probabilities_on_both_backends()
     {
         // The reader's wide candidates over lines of test digits, as the pair model sees them.
