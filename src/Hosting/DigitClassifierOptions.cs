@@ -19,11 +19,11 @@ public sealed class DigitClassifierOptions
     public ComputeDevice Device { get; set; } = ComputeDevice.Auto;
 
     /// <summary>
-    /// Threads one prediction may use. 0 (the default): one for the ONNX backend (the fastest single prediction and
-    /// read, and the most per second under concurrent requests), and libtorch's own process-wide count, left as it is,
-    /// for the Torch backend. A higher value spreads one large batch over more cores; for the Torch backend any value
-    /// above 0 sets libtorch's process-wide intra-op thread count, and a service that predicts one upload per request
-    /// answers faster and steadier with 1.
+    /// Threads one prediction may use. 0 (the default): for the ONNX backend, one for a call of fewer than 128 images
+    /// (the fastest single prediction and read, and the most per second under concurrent requests) and ONNX Runtime's
+    /// pool for a larger batch; for the Torch backend, libtorch's own process-wide count, left as it is. A value above 0
+    /// gives every ONNX call that many, and sets libtorch's process-wide intra-op thread count for the Torch backend,
+    /// where a service that predicts one upload per request answers faster and steadier with 1.
     /// </summary>
     public int IntraOpThreads { get; set; }
 

@@ -20,9 +20,12 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     private const string PretrainedResource = "MnistCnn.Core.Pretrained.mnist-cnn.onnx";
     private const string PairResource = "MnistCnn.Core.Pretrained.digit-pairs.onnx";
 
-    // One thread per call, not ONNX Runtime's default of one per physical core: its pool's threads spin after each
-    // operator and compete with the reader's side thread and with other requests (src/Runtime/README.md).
+    // By default a call runs on its caller's thread alone, not on ONNX Runtime's default pool of one thread per physical
+    // core, whose threads spin after each operator and compete with the reader's side thread and with other requests;
+    // only a batch this large, which a Predict or a read never is, goes to a second session with that pool, made when
+    // first needed (src/Runtime/README.md).
     private const int DefaultIntraOpThreads = 1;
+    private const int PooledBatch = 128;
 
     private static readonly string[] InputNames = [OnnxExporter.InputName];
     private static readonly string[] OutputNames = [OnnxExporter.OutputName];
@@ -30,20 +33,26 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly Lazy<InferenceSession> _pairSession;
+    private readonly Lazy<InferenceSession>? _pooledSession;
 
-    private OnnxDigitClassifier(InferenceSession session, DigitImagePreprocessor? preprocessor, int intraOpThreads)
+    private OnnxDigitClassifier(InferenceSession session, byte[] model, string source, DigitImagePreprocessor? preprocessor, int intraOpThreads)
         : base(preprocessor)
     {
         _session = session;
-        _pairSession = new Lazy<InferenceSession>(() => CreateSession(EmbeddedBytes(PairResource), "embedded pair model", intraOpThreads), LazyThreadSafetyMode.ExecutionAndPublication);
+        _pairSession = new Lazy<InferenceSession>(() => CreateSession(EmbeddedBytes(PairResource), "embedded pair model", SessionThreads(intraOpThreads)), LazyThreadSafetyMode.ExecutionAndPublication);
+        if (intraOpThreads == 0)
+        {
+            _pooledSession = new Lazy<InferenceSession>(() => CreateSession(model, source, intraOpThreads: 0), LazyThreadSafetyMode.ExecutionAndPublication);
+        }
     }
 
     /// <summary>
     /// A classifier over an ONNX model file with this library's input and output (<c>input</c> float
     /// <c>[N, 1, 28, 28]</c>, <c>logits</c> <c>[N, 10]</c>). <paramref name="intraOpThreads"/> bounds ONNX Runtime's
-    /// threads per call; 0 (the default) runs each call on its caller's thread alone, which gives the fastest
-    /// <c>Predict</c> and read and the most per second under concurrent calls. Pass
-    /// <see cref="Environment.ProcessorCount"/> to spread one large batch over every core.
+    /// threads per call. 0 (the default) runs a call of fewer than 128 images (every <c>Predict</c>, and a number's
+    /// read) on its caller's thread alone, which gives the fastest <c>Predict</c> and read and the most per second under
+    /// concurrent calls, and a larger batch on ONNX Runtime's pool of one thread per physical core; a value above 0
+    /// gives every call that many.
     /// </summary>
     /// <exception cref="InvalidDataException">The file is not such a model; the message names what differs.</exception>
     /// <exception cref="OnnxRuntimeLoadException">The application does not reference Microsoft.ML.OnnxRuntime.</exception>
@@ -74,7 +83,7 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     internal float[] Logits(ReadOnlySpan<float> normalizedPixels, int count)
     {
         using var running = Enter();
-        return Run(_session, normalizedPixels, [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
+        return Run(UsesPool(count) ? _pooledSession!.Value : _session, normalizedPixels, [count, 1, MnistFormat.ImageSize, MnistFormat.ImageSize]);
     }
 
     /// <inheritdoc/>
@@ -127,6 +136,10 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
             {
                 _pairSession.Value.Dispose();
             }
+            if (_pooledSession is { IsValueCreated: true })
+            {
+                _pooledSession.Value.Dispose();
+            }
             _runOptions.Dispose();
         }
         base.Dispose(disposing);
@@ -135,11 +148,11 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     private static OnnxDigitClassifier FromBytes(byte[] model, string source, DigitImagePreprocessor? preprocessor, int intraOpThreads)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
-        var session = CreateSession(model, source, intraOpThreads);
+        var session = CreateSession(model, source, SessionThreads(intraOpThreads));
         try
         {
             CheckSignature(session, source);
-            return new OnnxDigitClassifier(session, preprocessor, intraOpThreads);
+            return new OnnxDigitClassifier(session, model, source, preprocessor, intraOpThreads);
         }
         catch
         {
@@ -148,15 +161,19 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
         }
     }
 
-    /// <summary>The intra-op threads a session gets for the caller's <paramref name="intraOpThreads"/> (0: the default).</summary>
+    /// <summary>The intra-op threads a call's session gets for the caller's <paramref name="intraOpThreads"/> (0: the default), below a pooled batch.</summary>
     internal static int SessionThreads(int intraOpThreads) => intraOpThreads == 0 ? DefaultIntraOpThreads : intraOpThreads;
 
+    /// <summary>Whether <paramref name="count"/> images go to the session with ONNX Runtime's own thread pool.</summary>
+    internal bool UsesPool(int count) => _pooledSession is not null && count >= PooledBatch;
+
+    /// <summary>A session with <paramref name="intraOpThreads"/> threads a call (0: ONNX Runtime's pool, one per physical core).</summary>
     private static InferenceSession CreateSession(byte[] model, string source, int intraOpThreads)
     {
         SessionOptions options;
         try
         {
-            options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = SessionThreads(intraOpThreads) };
+            options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, IntraOpNumThreads = intraOpThreads };
         }
         catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {

@@ -10,7 +10,8 @@ namespace MnistCnn.Core.Tests;
 [Trait(TestCategory.Name, TestCategory.Unit)]
 public sealed class ClassifierDisposalTests(ITestOutputHelper output)
 {
-    private static readonly float[] Blank = new float[28 * 28];
+    // Two images, and a batch large enough for the ONNX backend's pooled session (made on first use, under the disposal).
+    private static readonly float[][] Batches = [new float[2 * 28 * 28], new float[300 * 28 * 28]];
 
     private void DisposeUnderLoad(Func<DigitClassifierBase> create)
     {
@@ -20,14 +21,14 @@ public sealed class ClassifierDisposalTests(ITestOutputHelper output)
             var classifier = create();
             using var started = new CountdownEvent(3);
             var errors = new List<Exception>();
-            var threads = Enumerable.Range(0, 3).Select(_ => new Thread(() =>
+            var threads = Enumerable.Range(0, 3).Select(i => new Thread(() =>
             {
                 started.Signal();
                 try
                 {
                     while (true)
                     {
-                        classifier.PredictBatch(Blank.Concat(Blank).ToArray());
+                        classifier.PredictBatch(Batches[i == 0 ? 1 : 0]);
                         Interlocked.Increment(ref predictions);
                     }
                 }
