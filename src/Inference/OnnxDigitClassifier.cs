@@ -22,8 +22,9 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
 
     // By default a call runs on its caller's thread alone, not on ONNX Runtime's default pool of one thread per physical
     // core, whose threads spin after each operator and compete with the reader's side thread and with other requests;
-    // only a batch this large, which a Predict or a read never is, goes to a second session with that pool, made when
-    // first needed (src/Runtime/README.md).
+    // only a batch this large (a Predict never is; a 6-digit number's read makes 15-35 candidates, though a long number
+    // of many pieces can reach it) goes to a second session with that pool, made when first needed
+    // (src/Runtime/README.md).
     private const int DefaultIntraOpThreads = 1;
     private const int PooledBatch = 128;
 
@@ -49,8 +50,8 @@ public sealed class OnnxDigitClassifier : DigitClassifierBase
     /// <summary>
     /// A classifier over an ONNX model file with this library's input and output (<c>input</c> float
     /// <c>[N, 1, 28, 28]</c>, <c>logits</c> <c>[N, 10]</c>). <paramref name="intraOpThreads"/> bounds ONNX Runtime's
-    /// threads per call. 0 (the default) runs a call of fewer than 128 images (every <c>Predict</c>, and a number's
-    /// read) on its caller's thread alone, which gives the fastest <c>Predict</c> and read and the most per second under
+    /// threads per call. 0 (the default) runs a call of fewer than 128 images (every <c>Predict</c>, and the
+    /// candidates of most numbers' reads) on its caller's thread alone, which gives the fastest <c>Predict</c> and read and the most per second under
     /// concurrent calls, and a larger batch on ONNX Runtime's pool of one thread per physical core; a value above 0
     /// gives every call that many.
     /// </summary>
