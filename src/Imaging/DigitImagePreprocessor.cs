@@ -171,8 +171,11 @@ public sealed class DigitImagePreprocessor
         Levels.SuppressBackground(gray, background + (0.25f * (ink - background)), ink);
     }
 
-    /// <summary>The per-digit stages: a crop of one digit's ink thickened if thin, scaled to the 20 px box and centred by mass in 28 x 28.</summary>
-    internal static PreprocessedDigit Normalize(GrayImage crop) => NormalizeThickened(StrokeWidth.ThickenThin(crop));
+    /// <summary>
+    /// The per-digit stages: a crop of one digit's ink thickened if thin (outlined strokes filled, where
+    /// <paramref name="fillOutlines"/>), scaled to the 20 px box and centred by mass in 28 x 28.
+    /// </summary>
+    internal static PreprocessedDigit Normalize(GrayImage crop, bool fillOutlines = true) => NormalizeThickened(StrokeWidth.ThickenThin(crop, fillOutlines));
 
     /// <summary><see cref="Normalize"/> of a crop whose thin strokes <see cref="StrokeWidth.ThickenThin"/> has thickened already.</summary>
     internal static PreprocessedDigit NormalizeThickened(GrayImage thick) =>

@@ -18,8 +18,12 @@ internal static class PairInput
 
     private const int InkWidth = 40, InkHeight = 20;
 
-    /// <summary>Writes the pair model's input for <paramref name="crop"/> into <paramref name="destination"/> (<see cref="Pixels"/> values, zeroed first).</summary>
-    public static void Normalize(GrayImage crop, Span<float> destination) => NormalizeThickened(StrokeWidth.ThickenThin(crop), destination);
+    /// <summary>
+    /// Writes the pair model's input for <paramref name="crop"/> into <paramref name="destination"/> (<see cref="Pixels"/>
+    /// values, zeroed first), outlined strokes filled where <paramref name="fillOutlines"/>.
+    /// </summary>
+    public static void Normalize(GrayImage crop, Span<float> destination, bool fillOutlines = true) =>
+        NormalizeThickened(StrokeWidth.ThickenThin(crop, fillOutlines), destination);
 
     /// <summary><see cref="Normalize"/> of a crop whose thin strokes <see cref="StrokeWidth.ThickenThin"/> has thickened already.</summary>
     public static void NormalizeThickened(GrayImage thick, Span<float> destination)

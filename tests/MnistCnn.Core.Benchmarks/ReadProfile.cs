@@ -47,7 +47,7 @@ internal static class ReadProfile
                 var spans = DigitReader.Spans(components, pieces, lineHeight).ToList();
                 var candidates = spans.Select(span => span.Crop).ToList();
                 long cropped = Stopwatch.GetTimestamp();
-                var thickened = candidates.Select(StrokeWidth.ThickenThin).ToList();
+                var thickened = candidates.Select(crop => StrokeWidth.ThickenThin(crop)).ToList();
                 long thick = Stopwatch.GetTimestamp();
                 var scaled = thickened.Select(crop => BicubicResampler.ScaleToBox(crop, DigitImagePreprocessor.Box)).ToList();
                 long scaledAt = Stopwatch.GetTimestamp();

@@ -157,6 +157,60 @@ public sealed class PreprocessingTests
         Assert.Same(bold.Pixels, StrokeWidth.ThickenThin(bold).Pixels);
     }
 
+    [Fact]
+    public void Outlined_strokes_are_filled_and_a_thin_pens_loops_kept()
+    {
+        // A bold bar drawn as its outline: one thin line round a 21 x 81 stroke, left hollow.
+        var outlined = new GrayImage(Gray(100, 100, (x, y) =>
+            (x is 40 or 60 && y is >= 10 and <= 90) || (y is 10 or 90 && x is >= 40 and <= 60) ? 1f : 0f), 100, 100);
+        var filled = StrokeWidth.ThickenThin(outlined);
+        int pad = (filled.Width - 100) / 2;
+        for (int x = 41; x < 60; x++)
+        {
+            Assert.True(filled[x + pad, 50 + pad] > 0.5f, $"the bar's inside at x = {x} is filled");
+        }
+        Assert.Equal(filled.Width, filled.Height);
+
+        // Thin-pen loops: a ring's round counter, and the two small loops of an 8, stay paper.
+        var ring = new GrayImage(Gray(100, 100, (x, y) => Math.Abs(Math.Sqrt(((x - 50) * (x - 50)) + ((y - 50) * (y - 50))) - 30) < 0.8 ? 1f : 0f), 100, 100);
+        var ringThick = StrokeWidth.ThickenThin(ring);
+        int ringPad = (ringThick.Width - 100) / 2;
+        Assert.True(ringThick[50 + ringPad, 50 + ringPad] < 0.5f);
+        var eight = new GrayImage(Gray(60, 100, (x, y) =>
+            Math.Abs(Math.Sqrt(((x - 30) * (x - 30)) + ((y - 28) * (y - 28))) - 12) < 0.8 || Math.Abs(Math.Sqrt(((x - 30) * (x - 30)) + ((y - 66) * (y - 66))) - 16) < 0.8 ? 1f : 0f), 60, 100);
+        var eightThick = StrokeWidth.ThickenThin(eight);
+        int eightPad = (eightThick.Width - 60) / 2;
+        Assert.True(eightThick[30 + eightPad, 28 + eightPad] < 0.5f, "the upper loop's counter is kept");
+        Assert.True(eightThick[30 + eightPad, 66 + eightPad] < 0.5f, "the lower loop's counter is kept");
+    }
+
+    [Theory]
+    [InlineData(1, 23, 17)]
+    [InlineData(3, 3, 40)]
+    [InlineData(5, 61, 9)]
+    public void Erosion_takes_the_minimum_of_each_window_with_no_ink_beyond_the_image(int radius, int w, int h)
+    {
+        var random = new Random(radius);
+        var source = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < 0.2 ? 0f : (float)random.NextDouble()).ToArray();
+        var eroded = StrokeWidth.Erode(new GrayImage(source, w, h), radius);
+        Assert.Equal((w, h), (eroded.Width, eroded.Height));
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                float expected = 1f;
+                for (int sy = y - radius; sy <= y + radius; sy++)
+                {
+                    for (int sx = x - radius; sx <= x + radius; sx++)
+                    {
+                        expected = Math.Min(expected, sx < 0 || sy < 0 || sx >= w || sy >= h ? 0f : source[(sy * w) + sx]);
+                    }
+                }
+                Assert.Equal(expected, eroded.Pixels[(y * w) + x], 1e-6f); // 1 - (1 - v) may round
+            }
+        }
+    }
+
     [Theory]
     [InlineData(1, 23, 17)]
     [InlineData(2, 23, 17)]

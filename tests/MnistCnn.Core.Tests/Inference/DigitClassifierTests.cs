@@ -5,6 +5,7 @@ using MnistCnn.Core.Inference;
 using MnistCnn.Core.Reading;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 using Xunit;
 
 namespace MnistCnn.Core.Tests;
@@ -78,6 +79,81 @@ public sealed class DigitClassifierTests(MnistFixture mnist, ITestOutputHelper o
         double accuracy = (double)byStyle.Values.Sum(v => v.Right) / samples.Count;
         output.WriteLine($"all: {accuracy:P1} of {samples.Count}");
         Assert.True(accuracy >= 0.90, $"{accuracy:P1}");
+    }
+
+    [Fact]
+    public void Outlined_mnist_test_digits_are_recognised_90_percent()
+    {
+        // Each digit enlarged 4x, made bold and drawn as its outline alone (dark on light): outlined lettering of
+        // handwriting the model has not seen. Read as a thick stroke with a slit along it, 218 of these 300 were right.
+        var random = new Random(3);
+        int right = 0, count = 0;
+        for (int i = 1; i < 600; i += 2)
+        {
+            var encoded = OutlinedDigit(mnist.Test.GetPixels(i), bold: random.Next(2, 5), line: random.Next(1, 3));
+            right += Pretrained.Value.Predict(encoded).Digit == mnist.Test.GetLabel(i) ? 1 : 0;
+            count++;
+        }
+        output.WriteLine($"outlined: {right}/{count}");
+        Assert.True(right >= 0.90 * count, $"{right}/{count}");
+    }
+
+    private static byte[] OutlinedDigit(byte[] pixels, int bold, int line)
+    {
+        const int Scale = 4, Size = 28 * Scale, Margin = 10;
+        using var digit = Image.LoadPixelData<L8>(pixels, 28, 28);
+        digit.Mutate(c => c.Resize(Size, Size, KnownResamplers.Triangle));
+        var mask = new bool[Size * Size];
+        digit.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < Size; y++)
+            {
+                var row = rows.GetRowSpan(y);
+                for (int x = 0; x < Size; x++)
+                {
+                    mask[(y * Size) + x] = row[x].PackedValue > 127;
+                }
+            }
+        });
+        var thick = Grow(mask, Size, bold, ink: true);
+        var inside = Grow(thick, Size, line, ink: false);
+        using var image = new Image<L8>(Size + (2 * Margin), Size + (2 * Margin), new L8(235));
+        for (int y = 0; y < Size; y++)
+        {
+            for (int x = 0; x < Size; x++)
+            {
+                if (thick[(y * Size) + x] && !inside[(y * Size) + x])
+                {
+                    image[x + Margin, y + Margin] = new L8(30);
+                }
+            }
+        }
+        using var png = new MemoryStream();
+        image.SaveAsPng(png);
+        return png.ToArray();
+    }
+
+    /// <summary>The ink grown (or, for <paramref name="ink"/> false, the paper grown: the ink shrunk) by 4-neighbour steps.</summary>
+    private static bool[] Grow(bool[] mask, int size, int steps, bool ink)
+    {
+        var current = mask;
+        for (int s = 0; s < steps; s++)
+        {
+            var next = (bool[])current.Clone();
+            for (int y = 0; y < size; y++)
+            {
+                for (int x = 0; x < size; x++)
+                {
+                    bool Near(int nx, int ny) => nx < 0 || ny < 0 || nx >= size || ny >= size ? !ink : current[(ny * size) + nx] == ink;
+                    if (current[(y * size) + x] != ink && (Near(x - 1, y) || Near(x + 1, y) || Near(x, y - 1) || Near(x, y + 1)))
+                    {
+                        next[(y * size) + x] = ink;
+                    }
+                }
+            }
+            current = next;
+        }
+        return current;
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace MnistCnn.Core.Tests;
 /// <summary>
 /// Digits that are not MNIST: pen strokes for each digit, varied (jitter, slant, rotation, thickness) and rendered with an
 /// antialiased thick-line rasteriser into realistic settings: ink on paper, chalk on a board, transparent canvas exports,
-/// JPEG photos of grey paper with noise, and small off-centre digits in a large canvas.
+/// JPEG photos of grey paper with noise, small off-centre digits in a large canvas, and outlined lettering (a thin line
+/// drawn round a bold stroke, left hollow).
 /// </summary>
 internal static class RealWorldDigits
 {
@@ -16,7 +17,7 @@ internal static class RealWorldDigits
     /// <summary>The pen strokes of <paramref name="digit"/> in a unit box (x right, y down).</summary>
     public static IReadOnlyList<(double X, double Y)[]> StrokesOf(int digit) => Strokes[digit];
 
-    public enum Style { InkOnPaper, ChalkOnBoard, TransparentCanvas, JpegPhoto, SmallOffCentre, ThinPen }
+    public enum Style { InkOnPaper, ChalkOnBoard, TransparentCanvas, JpegPhoto, SmallOffCentre, ThinPen, Outlined }
 
     public sealed record Sample(int Digit, Style Style, string Extension, byte[] Encoded);
 
@@ -41,8 +42,10 @@ internal static class RealWorldDigits
         {
             Style.SmallOffCentre => (600, 400, 40 + (rnd.NextDouble() * 20), 80 + (rnd.NextDouble() * 440), 60 + (rnd.NextDouble() * 280), 3.5),
             Style.ThinPen => (300, 300, 200, 150, 150, 2.0),
+            Style.Outlined => (200, 200, 140, 100, 100, 18 + (rnd.NextDouble() * 8)),
             _ => (200, 200, 140, 100 + (rnd.NextDouble() * 20) - 10, 100 + (rnd.NextDouble() * 20) - 10, 10 + (rnd.NextDouble() * 8)),
         };
+        double outline = style == Style.Outlined ? 1.5 + rnd.NextDouble() : 0;
         double slant = (rnd.NextDouble() - 0.5) * 0.4;
         double angle = (rnd.NextDouble() - 0.5) * 0.2;
         double boxW = boxH * (0.55 + (rnd.NextDouble() * 0.2));
@@ -81,7 +84,9 @@ internal static class RealWorldDigits
                 {
                     d = Math.Min(d, Distance(x + 0.5, y + 0.5, s));
                 }
-                double cover = Math.Clamp((thickness / 2) + 0.5 - d, 0, 1);
+                double cover = outline > 0
+                    ? Math.Clamp((outline / 2) + 0.5 - Math.Abs(d - (thickness / 2)), 0, 1)
+                    : Math.Clamp((thickness / 2) + 0.5 - d, 0, 1);
                 var p = Blend(paper, ink, cover);
                 if (style == Style.JpegPhoto)
                 {
