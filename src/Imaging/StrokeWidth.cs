@@ -46,20 +46,22 @@ internal static class StrokeWidth
             return image;
         }
         var dilated = Dilate(image, radius);
-        return fillOutlines && width < OutlineLine * target ? FillOutlines(dilated, radius, area, target, image) ?? dilated : dilated;
+        return fillOutlines && width < OutlineLine * target
+            ? FillOutlines(dilated, radius, area, target, Math.Max(image.Width, image.Height)) ?? dilated
+            : dilated;
     }
 
     /// <summary>
-    /// Where closing the gaps of <paramref name="dilated"/> (<paramref name="original"/> dilated by
-    /// <paramref name="radius"/>) covers <see cref="OutlineGain"/> times the original ink, the strokes are outlines: the
+    /// Where closing the gaps of <paramref name="dilated"/> (a crop whose longer side is <paramref name="longerSide"/>,
+    /// dilated by <paramref name="radius"/>) covers <see cref="OutlineGain"/> times the original ink, the strokes are outlines: the
     /// closed ink with the shallow holes inside its strokes filled, thickened if still thin. Otherwise null. Dilated
     /// alone, an outline's two lines merge into one fat stroke with a slit along it, which the model reads as another
     /// digit (an outlined 5 as 3, 0 as 6).
     /// </summary>
-    private static GrayImage? FillOutlines(GrayImage dilated, int radius, long area, float target, GrayImage original)
+    private static GrayImage? FillOutlines(GrayImage dilated, int radius, long area, float target, int longerSide)
     {
         var closed = Erode(dilated, radius);
-        FillShallowHoles(closed, Math.Max(1, (int)MathF.Round(OutlineInsideDepth * Math.Max(original.Width, original.Height))));
+        FillShallowHoles(closed, Math.Max(1, (int)MathF.Round(OutlineInsideDepth * longerSide)));
         if (InkCount(closed.Pixels) < OutlineGain * area)
         {
             return null;
@@ -181,8 +183,8 @@ internal static class StrokeWidth
         try
         {
             ChessboardDistances(v, w, h, distance);
-            // One number per region of paper (0: not yet reached), and whether it is kept: it reaches the border, or
-            // lies deeper than the depth somewhere.
+            // One number per region of paper (0: not yet reached), and whether it is kept: it reaches the border, lies
+            // deeper than the depth somewhere, or is too round for a channel.
             region.AsSpan(0, n).Clear();
             var kept = new List<bool> { true };
             for (int start = 0; start < n; start++)
@@ -191,23 +193,42 @@ internal static class StrokeWidth
                 {
                     continue;
                 }
-                bool keep = false;
+                bool border = false;
                 int label = kept.Count, count = 0, size = 0, deepest = 0;
-                region[start] = label;
-                pending[count++] = start;
+                Reach(start);
                 while (count > 0)
                 {
-                    int i = pending[--count];
-                    int x = i % w, y = i / w;
-                    keep |= x == 0 || y == 0 || x == w - 1 || y == h - 1 || distance[i] > depth;
+                    int i = pending[--count], x = i % w, y = i / w;
+                    border |= x == 0 || y == 0 || x == w - 1 || y == h - 1;
                     size++;
                     deepest = Math.Max(deepest, distance[i]);
-                    if (x > 0 && region[i - 1] == 0 && !IsInk(v[i - 1])) { region[i - 1] = label; pending[count++] = i - 1; }
-                    if (x < w - 1 && region[i + 1] == 0 && !IsInk(v[i + 1])) { region[i + 1] = label; pending[count++] = i + 1; }
-                    if (y > 0 && region[i - w] == 0 && !IsInk(v[i - w])) { region[i - w] = label; pending[count++] = i - w; }
-                    if (y < h - 1 && region[i + w] == 0 && !IsInk(v[i + w])) { region[i + w] = label; pending[count++] = i + w; }
+                    if (x > 0)
+                    {
+                        Reach(i - 1);
+                    }
+                    if (x < w - 1)
+                    {
+                        Reach(i + 1);
+                    }
+                    if (y > 0)
+                    {
+                        Reach(i - w);
+                    }
+                    if (y < h - 1)
+                    {
+                        Reach(i + w);
+                    }
                 }
-                kept.Add(keep || size < Elongation * deepest * deepest);
+                kept.Add(border || deepest > depth || size < Elongation * deepest * deepest);
+
+                void Reach(int i)
+                {
+                    if (region[i] == 0 && !IsInk(v[i]))
+                    {
+                        region[i] = label;
+                        pending[count++] = i;
+                    }
+                }
             }
             for (int i = 0; i < n; i++)
             {

@@ -12,6 +12,21 @@ public sealed class PreprocessingTests
     private static float[] Gray(int w, int h, Func<int, int, float> f) =>
         Enumerable.Range(0, w * h).Select(i => f(i % w, i / w)).ToArray();
 
+    /// <summary>The maximum (or the minimum) of the window of <paramref name="radius"/> round (cx, cy), with no ink (0) beyond the image.</summary>
+    private static float WindowExtreme(float[] source, int w, int h, int cx, int cy, int radius, bool maximum)
+    {
+        float result = maximum ? 0f : 1f;
+        for (int sy = cy - radius; sy <= cy + radius; sy++)
+        {
+            for (int sx = cx - radius; sx <= cx + radius; sx++)
+            {
+                float value = sx < 0 || sy < 0 || sx >= w || sy >= h ? 0f : source[(sy * w) + sx];
+                result = maximum ? Math.Max(result, value) : Math.Min(result, value);
+            }
+        }
+        return result;
+    }
+
     [Fact]
     public void Transparent_dark_strokes_are_composited_on_white()
     {
@@ -198,15 +213,8 @@ public sealed class PreprocessingTests
         {
             for (int x = 0; x < w; x++)
             {
-                float expected = 1f;
-                for (int sy = y - radius; sy <= y + radius; sy++)
-                {
-                    for (int sx = x - radius; sx <= x + radius; sx++)
-                    {
-                        expected = Math.Min(expected, sx < 0 || sy < 0 || sx >= w || sy >= h ? 0f : source[(sy * w) + sx]);
-                    }
-                }
-                Assert.Equal(expected, eroded.Pixels[(y * w) + x], 1e-6f); // 1 - (1 - v) may round
+                // 1 - (1 - v) may round.
+                Assert.Equal(WindowExtreme(source, w, h, x, y, radius, maximum: false), eroded.Pixels[(y * w) + x], 1e-6f);
             }
         }
     }
@@ -229,14 +237,7 @@ public sealed class PreprocessingTests
             for (int x = 0; x < pw; x++)
             {
                 // Output (x, y) is centred on source (x - radius, y - radius).
-                float expected = 0;
-                for (int sy = Math.Max(0, y - (2 * radius)); sy <= Math.Min(h - 1, y); sy++)
-                {
-                    for (int sx = Math.Max(0, x - (2 * radius)); sx <= Math.Min(w - 1, x); sx++)
-                    {
-                        expected = Math.Max(expected, source[(sy * w) + sx]);
-                    }
-                }
+                float expected = WindowExtreme(source, w, h, x - radius, y - radius, radius, maximum: true);
                 Assert.Equal(expected, dilated.Pixels[(y * pw) + x]);
             }
         }
