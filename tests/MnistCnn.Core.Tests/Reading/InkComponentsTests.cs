@@ -4,7 +4,7 @@ using Xunit;
 
 namespace MnistCnn.Core.Tests;
 
-/// <summary>The run-based labelling against a plain 8-connected flood fill, on random ink of every density.</summary>
+/// <summary>The run-based labelling against a plain flood fill (8-connected, or 4-connected as for paper), on random ink of every density.</summary>
 public sealed class InkComponentsTests
 {
     private const float Threshold = 0.2f;
@@ -30,6 +30,32 @@ public sealed class InkComponentsTests
         Assert.Equal(expectedLabels, found.Labels.Take(w * h));
     }
 
+    [Theory]
+    [InlineData(7, 37, 23, 0.3)]
+    [InlineData(8, 64, 40, 0.6)]
+    [InlineData(9, 1, 50, 0.5)]
+    [InlineData(10, 90, 30, 0.8)]
+    public void Four_connected_runs_join_as_a_four_connected_flood_fill(int seed, int w, int h, double density)
+    {
+        var random = new Random(seed);
+        var pixels = Enumerable.Range(0, w * h).Select(_ => random.NextDouble() < density ? 1f : 0f).ToArray();
+        var (expected, _) = FloodFill(pixels, w, h, fourConnected: true);
+
+        using var runs = new InkRuns();
+        runs.Scan(pixels, w, h, Threshold, fourConnected: true);
+        runs.Flatten();
+        // Sets numbered by their first run, as the flood fill numbers them by their first pixel.
+        var labelOfRoot = new Dictionary<int, int>();
+        var labels = new int[w * h];
+        for (int r = 0; r < runs.Count; r++)
+        {
+            int root = runs.Parent[r];
+            int label = labelOfRoot.TryGetValue(root, out int known) ? known : labelOfRoot[root] = labelOfRoot.Count + 1;
+            Array.Fill(labels, label, (runs.Row[r] * w) + runs.Start[r], runs.End[r] - runs.Start[r] + 1);
+        }
+        Assert.Equal(expected, labels);
+    }
+
     [Fact]
     public void More_components_than_allowed_are_refused()
     {
@@ -52,7 +78,7 @@ public sealed class InkComponentsTests
         Assert.Contains("more than 120 separate marks", error.Message, StringComparison.Ordinal);
     }
 
-    private static (int[] Labels, List<InkComponent> Components) FloodFill(float[] pixels, int w, int h)
+    private static (int[] Labels, List<InkComponent> Components) FloodFill(float[] pixels, int w, int h, bool fourConnected = false)
     {
         var labels = new int[w * h];
         var components = new List<InkComponent>();
@@ -75,7 +101,8 @@ public sealed class InkComponentsTests
                     for (int nx = Math.Max(0, x - 1); nx <= Math.Min(w - 1, x + 1); nx++)
                     {
                         int q = (ny * w) + nx;
-                        if (labels[q] == 0 && pixels[q] >= Threshold)
+                        bool diagonal = nx != x && ny != y;
+                        if (labels[q] == 0 && pixels[q] >= Threshold && !(fourConnected && diagonal))
                         {
                             labels[q] = label;
                             queue.Enqueue(q);
