@@ -172,10 +172,10 @@ public sealed class DigitImagePreprocessor
     }
 
     /// <summary>
-    /// The per-digit stages: a crop of one digit's ink thickened if thin (outlined strokes filled, where
-    /// <paramref name="fillOutlines"/>), scaled to the 20 px box and centred by mass in 28 x 28.
+    /// The per-digit stages: a crop of one digit's ink thickened if thin (only dilated, where
+    /// <paramref name="plainDilation"/>), scaled to the 20 px box and centred by mass in 28 x 28.
     /// </summary>
-    internal static PreprocessedDigit Normalize(GrayImage crop, bool fillOutlines = true) => NormalizeThickened(StrokeWidth.ThickenThin(crop, fillOutlines));
+    internal static PreprocessedDigit Normalize(GrayImage crop, bool plainDilation = false) => NormalizeThickened(StrokeWidth.ThickenThin(crop, plainDilation));
 
     /// <summary><see cref="Normalize"/> of a crop whose thin strokes <see cref="StrokeWidth.ThickenThin"/> has thickened already.</summary>
     internal static PreprocessedDigit NormalizeThickened(GrayImage thick) =>

@@ -20,10 +20,10 @@ internal static class PairInput
 
     /// <summary>
     /// Writes the pair model's input for <paramref name="crop"/> into <paramref name="destination"/> (<see cref="Pixels"/>
-    /// values, zeroed first), outlined strokes filled where <paramref name="fillOutlines"/>.
+    /// values, zeroed first), thin strokes only dilated where <paramref name="plainDilation"/>.
     /// </summary>
-    public static void Normalize(GrayImage crop, Span<float> destination, bool fillOutlines = true) =>
-        NormalizeThickened(StrokeWidth.ThickenThin(crop, fillOutlines), destination);
+    public static void Normalize(GrayImage crop, Span<float> destination, bool plainDilation = false) =>
+        NormalizeThickened(StrokeWidth.ThickenThin(crop, plainDilation), destination);
 
     /// <summary><see cref="Normalize"/> of a crop whose thin strokes <see cref="StrokeWidth.ThickenThin"/> has thickened already.</summary>
     public static void NormalizeThickened(GrayImage thick, Span<float> destination)

@@ -199,6 +199,31 @@ public sealed class PreprocessingTests
         Assert.True(eightThick[30 + eightPad, 66 + eightPad] < 0.5f, "the lower loop's counter is kept");
     }
 
+    [Fact]
+    public void A_thin_pens_small_loop_that_thickening_would_close_is_kept_open_as_drawn()
+    {
+        // An 8 of a thin pen (1.6 px) in a 40 x 100 crop: its strokes are thickened by about 5 px, which would fill the
+        // upper loop (8 px across) and leave the lower one (30 px) open.
+        var eight = Gray(40, 100, (x, y) =>
+            Math.Abs(Math.Sqrt(((x - 20) * (x - 20)) + ((y - 20) * (y - 20))) - 4) < 0.8 || Math.Abs(Math.Sqrt(((x - 20) * (x - 20)) + ((y - 60) * (y - 60))) - 15) < 0.8 ? 1f : 0f);
+        var image = new GrayImage(eight, 40, 100);
+        var (width, _) = StrokeWidth.Measure(image);
+        int radius = (int)MathF.Round(((0.11f * 100) - width) / 2f);
+        var dilated = StrokeWidth.Dilate(image, radius);
+        Assert.True(dilated[20 + radius, 20 + radius] > 0.5f, "the dilation alone fills the upper loop");
+
+        var thick = StrokeWidth.ThickenThin(image);
+        int pad = (thick.Width - 40) / 2;
+        Assert.Equal(radius, pad);
+        for (int y = 18; y <= 22; y++)
+        {
+            Assert.Equal(eight[(y * 40) + 20], thick[20 + pad, y + pad]);
+        }
+        Assert.True(thick[20 + pad, 60 + pad] < 0.5f, "the lower loop stays open");
+        Assert.True(thick.Pixels.Count(p => p > 0.5f) > 3 * eight.Count(p => p > 0.5f), "the strokes are thickened");
+        Assert.True(thick[20 + pad, 15 + pad] > 0.5f && thick[20 + pad, 25 + pad] > 0.5f, "the ink round the upper loop is thickened");
+    }
+
     [Theory]
     [InlineData(1, 23, 17)]
     [InlineData(3, 3, 40)]
