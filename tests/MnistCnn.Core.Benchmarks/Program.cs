@@ -37,7 +37,8 @@ if (mode is "onnx" or "all")
 }
 if (mode is "read")
 {
-    ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"), !args.Contains("--no-pairs"));
+    ReadHarness.Run(mnist, int.Parse(ArgValue("--numbers") ?? "150", System.Globalization.CultureInfo.InvariantCulture), !args.Contains("--no-tesseract"), ArgValue("--save-failures"), ArgValue("--model"), !args.Contains("--no-pairs"),
+        int.Parse(ArgValue("--seed") ?? "1000", System.Globalization.CultureInfo.InvariantCulture));
 }
 if (mode is "crops-hash")
 {
