@@ -6,8 +6,7 @@ namespace MnistCnn.Core.Imaging;
 /// <summary>
 /// The horizontal runs of ink of an image, row by row, joined into 8-connected sets by union-find: a run touches a run
 /// of the row above whose columns overlap its own widened by one (or, 4-connected, its own). Each set's root is its
-/// first run in raster order.
-/// The buffers are rented and grow with the runs; <see cref="Dispose"/> returns them.
+/// first run in raster order. The buffers are rented and grow with the runs; <see cref="Dispose"/> returns them.
 /// </summary>
 internal sealed class InkRuns : IDisposable
 {
@@ -22,7 +21,10 @@ internal sealed class InkRuns : IDisposable
 
     public int Count { get; private set; }
 
-    /// <summary>Finds the runs of pixels at or above <paramref name="threshold"/> and joins the touching ones.</summary>
+    /// <summary>
+    /// Finds the runs of pixels at or above <paramref name="threshold"/> and joins the touching ones, 4-connected where
+    /// <paramref name="fourConnected"/> (as regions of paper are: the ink of the image's complement).
+    /// </summary>
     public void Scan(float[] pixels, int w, int h, float threshold, bool fourConnected = false)
     {
         int reach = fourConnected ? 0 : 1;
@@ -49,25 +51,6 @@ internal sealed class InkRuns : IDisposable
             }
             (aboveFirst, aboveEnd) = (rowFirst, Count);
         }
-    }
-
-    /// <summary>The first index from <paramref name="from"/> on whose value is at least <paramref name="threshold"/>, or the length: a whole vector of paper at a time.</summary>
-    private static int NextAtOrAbove(ReadOnlySpan<float> row, int from, float threshold)
-    {
-        var limit = new Vector<float>(threshold);
-        int x = from;
-        for (; x <= row.Length - Vector<float>.Count; x += Vector<float>.Count)
-        {
-            if (Vector.GreaterThanOrEqualAny(new Vector<float>(row[x..]), limit))
-            {
-                break;
-            }
-        }
-        while (x < row.Length && row[x] < threshold)
-        {
-            x++;
-        }
-        return x;
     }
 
     /// <summary>Points every run's <see cref="Parent"/> straight at its set's root (a parent is always an earlier run).</summary>
@@ -127,5 +110,24 @@ internal sealed class InkRuns : IDisposable
         Array.Copy(array, larger, Count);
         ArrayPool<int>.Shared.Return(array);
         return larger;
+    }
+
+    /// <summary>The first index from <paramref name="from"/> on whose value is at least <paramref name="threshold"/>, or the length: a whole vector of paper at a time.</summary>
+    private static int NextAtOrAbove(ReadOnlySpan<float> row, int from, float threshold)
+    {
+        var limit = new Vector<float>(threshold);
+        int x = from;
+        for (; x <= row.Length - Vector<float>.Count; x += Vector<float>.Count)
+        {
+            if (Vector.GreaterThanOrEqualAny(new Vector<float>(row[x..]), limit))
+            {
+                break;
+            }
+        }
+        while (x < row.Length && row[x] < threshold)
+        {
+            x++;
+        }
+        return x;
     }
 }

@@ -62,10 +62,11 @@ internal static class StrokeWidth
     /// </summary>
     private static GrayImage KeepLoops(GrayImage image, GrayImage dilated, int radius)
     {
-        var (v, w, _) = image;
+        var (v, w, h) = image;
         var (d, dw, _) = dilated;
-        float boxPixel = MathF.Pow(Math.Max(image.Width, image.Height) / 20f, 2);
+        float boxPixel = MathF.Pow(Math.Max(w, h) / 20f, 2);
         using var runs = new InkRuns();
+        // By each hole's root run: how much of it the dilation leaves paper (−1: paper that reaches the border).
         var left = EnclosedPaper(image, runs);
         try
         {
