@@ -164,6 +164,38 @@ internal static class ReadHarness
         Console.WriteLine($"speed: {ratios.Count} 6-digit 600x150 PNGs, read / one same-size Predict: median {same[ratios.Count / 2]:F2}x, best {same[0]:F2}x, worst {same[^1]:F2}x (target <= 3x); " +
             $"read / cropped Predict: median {crop[ratios.Count / 2]:F2}x; {totalReads / totalSeconds:F0} reads/s for one caller; the passes in turn: median {turn[ratios.Count / 2]:F2}x, best {turn[0]:F2}x, worst {turn[^1]:F2}x");
         Console.WriteLine($"speed: two callers at once, reading the nine in a loop for 3 s each way: {ReadsPerSecond(reader, numbers, 2):F0} reads/s with the passes side by side, {ReadsPerSecond(inTurn, numbers, 2):F0} in turn");
+        ManyCandidates(test, reader, inTurn);
+    }
+
+    /// <summary>
+    /// Numbers of 20 touching digits that make 128 candidates or more (20 broken digits make 30-87): their digit-model
+    /// pass goes to the pooled ONNX session (every core), beside the pair model's on the reader's side thread. The first
+    /// three such numbers' reads, against the same reader without its side thread.
+    /// </summary>
+    private static void ManyCandidates(MnistDataset test, DigitReader reader, DigitReader inTurn)
+    {
+        var random = new Random(20);
+        for (int n = 0, timed = 0; n < 40 && timed < 3; n++)
+        {
+            var (encoded, text) = ComposedNumbers.Encode(test, Enumerable.Range(0, 20).Select(_ => ComposedNumbers.EvaluationDigit(random, test.Count)).ToList(), Spacing.Touching, CaptureStyle.Scan, random);
+            int candidates;
+            try
+            {
+                candidates = reader.Analyse(encoded, "speed").Candidates.Count;
+            }
+            catch (DigitImageException)
+            {
+                continue;
+            }
+            if (candidates < 128)
+            {
+                continue;
+            }
+            timed++;
+            string read = reader.Read(encoded).Text;
+            var medians = BlockMedians([() => reader.Read(encoded), () => inTurn.Read(encoded)], 30, 0.5);
+            Console.WriteLine($"speed: {text} (20 touching digits, read as {read}, {candidates} candidates) {medians[0]:F2} ms; without the side thread {medians[1]:F2} ms");
+        }
     }
 
     /// <summary>Reads per second of <paramref name="callers"/> threads reading <paramref name="numbers"/> over and over (after a second's warm-up).</summary>
