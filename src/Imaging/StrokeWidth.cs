@@ -39,7 +39,8 @@ internal static class StrokeWidth
     /// </summary>
     public static GrayImage ThickenThin(GrayImage image, bool plainDilation = false)
     {
-        float target = TargetStrokeFraction * Math.Max(image.Width, image.Height);
+        int longerSide = Math.Max(image.Width, image.Height);
+        float target = TargetStrokeFraction * longerSide;
         var (width, area) = Measure(image);
         int radius = (int)MathF.Round((target - width) / 2f);
         if (width >= 0.7f * target || radius < 1)
@@ -51,7 +52,7 @@ internal static class StrokeWidth
         {
             return dilated;
         }
-        return (width < OutlineLine * target ? FillOutlines(dilated, radius, area, target, Math.Max(image.Width, image.Height)) : null)
+        return (width < OutlineLine * target ? FillOutlines(dilated, radius, area, target, longerSide) : null)
             ?? KeepLoops(image, dilated, radius);
     }
 
@@ -64,7 +65,7 @@ internal static class StrokeWidth
     {
         var (v, w, h) = image;
         var (d, dw, _) = dilated;
-        float boxPixel = MathF.Pow(Math.Max(w, h) / 20f, 2);
+        float boxPixel = MathF.Pow((float)Math.Max(w, h) / DigitImagePreprocessor.Box, 2);
         using var runs = new InkRuns();
         // By each hole's root run: how much of it the dilation leaves paper (−1: paper that reaches the border).
         var left = EnclosedPaper(image, runs);
