@@ -200,6 +200,24 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
+    public void An_outlined_ones_short_flag_is_filled_with_its_stem()
+    {
+        // An outlined 1: the stem as a thin line round a 21 x 81 stroke, and a flag drawn the same way to its left, 21 x 17:
+        // the flag's inside is as deep as the stem's but not long against its depth, so it is no channel of its own.
+        var one = new GrayImage(Gray(100, 100, (x, y) =>
+            (x is 40 or 60 && y is >= 10 and <= 90) || (y is 10 or 90 && x is >= 40 and <= 60)
+            || (x == 20 && y is >= 10 and <= 26) || (y is 10 or 26 && x is >= 20 and <= 40) ? 1f : 0f), 100, 100);
+        var filled = StrokeWidth.ThickenThin(one);
+        int pad = (filled.Width - 100) / 2;
+        for (int x = 21; x < 40; x++)
+        {
+            Assert.True(filled[x + pad, 18 + pad] > 0.5f, $"the flag's inside at x = {x} is filled");
+        }
+        Assert.True(filled[50 + pad, 50 + pad] > 0.5f, "the stem's inside is filled");
+        Assert.True(filled[30 + pad, 50 + pad] < 0.5f, "the paper under the flag stays paper");
+    }
+
+    [Fact]
     public void A_thin_pens_small_loop_that_thickening_would_close_is_kept_open_as_drawn()
     {
         // An 8 of a thin pen (1.6 px) in a 40 x 100 crop: its strokes are thickened by about 5 px, which would fill the
