@@ -32,9 +32,9 @@ internal static class StrokeWidth
     private const float OutlineInsideDepth = 0.15f;
 
     /// <summary>
-    /// Once a crop has a channel, a hole at most this many times as deep as its deepest channel is the inside of the
-    /// same outlined pen's stroke too, though too short to be long against its depth: a 1's flag or foot. Left hollow,
-    /// a flag looks like the loop of a 9.
+    /// Once a crop has a channel, a hole at most this many times as deep as its deepest channel, and one outline from
+    /// the paper outside the digit, is the inside of the same outlined pen's stroke too, though too short to be long
+    /// against its depth: a 1's flag or foot. Left hollow, a flag looks like the loop of a 9.
     /// </summary>
     private const float StrokeInsideDepth = 1.5f;
 
@@ -254,8 +254,10 @@ internal static class StrokeWidth
     /// <summary>
     /// Fills (in place) every hole, paper enclosed by ink (4-connected, not reaching the border), that is a channel: its
     /// pixels all within <paramref name="depth"/> of the ink (chessboard distance), and its area at least
-    /// <see cref="Elongation"/> times the square of the deepest; and, where there is a channel, every hole within
-    /// <paramref name="depth"/> and <see cref="StrokeInsideDepth"/> times the deepest channel's depth.
+    /// <see cref="Elongation"/> times the square of the deepest. Where there is a channel, a hole is a stroke's inside
+    /// too if it is as shallow, no deeper than <see cref="StrokeInsideDepth"/> times the deepest channel, and within that
+    /// channel's depth of the paper outside the digit: one outline from it, where a counter is two outlines and the
+    /// stroke between them away.
     /// </summary>
     internal static void FillShallowHoles(GrayImage image, int depth)
     {
@@ -264,6 +266,7 @@ internal static class StrokeWidth
         using var runs = new InkRuns();
         var size = EnclosedPaper(image, runs);
         var deepest = ArrayPool<int>.Shared.Rent(runs.Count);
+        var fromOutside = ArrayPool<int>.Shared.Rent(runs.Count);
         try
         {
             ChessboardDistances(v, w, h, distance);
@@ -277,19 +280,29 @@ internal static class StrokeWidth
                     deepest[hole] = Math.Max(deepest[hole], distance[row + x]);
                 }
             }
-            int strokeInside = 0;
+            int channelDepth = 0;
             for (int r = 0; r < runs.Count; r++)
             {
-                int hole = runs.Parent[r];
-                if (IsChannel(hole))
+                channelDepth = IsChannel(runs.Parent[r]) ? Math.Max(channelDepth, deepest[runs.Parent[r]]) : channelDepth;
+            }
+            fromOutside.AsSpan(0, runs.Count).Fill(int.MaxValue);
+            if (channelDepth > 0)
+            {
+                DistancesFromOutside(runs, size, w, h, distance);
+                for (int r = 0; r < runs.Count; r++)
                 {
-                    strokeInside = Math.Max(strokeInside, (int)(StrokeInsideDepth * deepest[hole]));
+                    int hole = runs.Parent[r], row = runs.Row[r] * w;
+                    for (int x = runs.Start[r]; size[hole] >= 0 && x <= runs.End[r]; x++)
+                    {
+                        fromOutside[hole] = Math.Min(fromOutside[hole], distance[row + x]);
+                    }
                 }
             }
+            int strokeInside = Math.Min(depth, (int)(StrokeInsideDepth * channelDepth));
             for (int r = 0; r < runs.Count; r++)
             {
                 int hole = runs.Parent[r];
-                if (IsChannel(hole) || (size[hole] >= 0 && deepest[hole] <= Math.Min(depth, strokeInside)))
+                if (IsChannel(hole) || (size[hole] >= 0 && deepest[hole] <= strokeInside && fromOutside[hole] <= channelDepth))
                 {
                     v.AsSpan((runs.Row[r] * w) + runs.Start[r], runs.End[r] - runs.Start[r] + 1).Fill(1f);
                 }
@@ -300,9 +313,35 @@ internal static class StrokeWidth
             ArrayPool<int>.Shared.Return(distance);
             ArrayPool<int>.Shared.Return(size);
             ArrayPool<int>.Shared.Return(deepest);
+            ArrayPool<int>.Shared.Return(fromOutside);
         }
 
         bool IsChannel(int hole) => size[hole] >= 0 && deepest[hole] <= depth && size[hole] >= Elongation * deepest[hole] * deepest[hole];
+    }
+
+    /// <summary>
+    /// Each pixel's chessboard distance (into <paramref name="distance"/>) to the paper outside the digit: the runs of
+    /// <paramref name="runs"/> whose set reaches the border (−1 in <paramref name="enclosed"/>, by root).
+    /// </summary>
+    private static void DistancesFromOutside(InkRuns runs, int[] enclosed, int w, int h, int[] distance)
+    {
+        var outside = ArrayPool<float>.Shared.Rent(w * h);
+        try
+        {
+            outside.AsSpan(0, w * h).Clear();
+            for (int r = 0; r < runs.Count; r++)
+            {
+                if (enclosed[runs.Parent[r]] < 0)
+                {
+                    outside.AsSpan((runs.Row[r] * w) + runs.Start[r], runs.End[r] - runs.Start[r] + 1).Fill(1f);
+                }
+            }
+            ChessboardDistances(outside, w, h, distance);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(outside);
+        }
     }
 
     /// <summary>Each pixel's chessboard distance to the nearest ink (0 on ink), in two passes; far where there is no ink.</summary>

@@ -200,7 +200,7 @@ public sealed class PreprocessingTests
     }
 
     [Fact]
-    public void An_outlined_ones_short_flag_is_filled_with_its_stem()
+    public void An_outlined_ones_short_flag_is_filled_with_its_stem_and_an_outlined_zeros_counter_kept()
     {
         // An outlined 1: the stem as a thin line round a 21 x 81 stroke, and a flag drawn the same way to its left, 21 x 17:
         // the flag's inside is as deep as the stem's but not long against its depth, so it is no channel of its own.
@@ -215,6 +215,16 @@ public sealed class PreprocessingTests
         }
         Assert.True(filled[50 + pad, 50 + pad] > 0.5f, "the stem's inside is filled");
         Assert.True(filled[30 + pad, 50 + pad] < 0.5f, "the paper under the flag stays paper");
+
+        // An outlined 0: two box outlines with a 19 px channel between them round a 19 x 39 counter, as shallow as the
+        // flag's inside but two outlines and the channel from the paper outside.
+        var zero = new GrayImage(Gray(100, 100, (x, y) =>
+            (x is 20 or 80 && y is >= 10 and <= 90) || (y is 10 or 90 && x is >= 20 and <= 80)
+            || (x is 40 or 60 && y is >= 30 and <= 70) || (y is 30 or 70 && x is >= 40 and <= 60) ? 1f : 0f), 100, 100);
+        var zeroFilled = StrokeWidth.ThickenThin(zero);
+        int zeroPad = (zeroFilled.Width - 100) / 2;
+        Assert.True(zeroFilled[30 + zeroPad, 50 + zeroPad] > 0.5f, "the ring's inside is filled");
+        Assert.True(zeroFilled[50 + zeroPad, 50 + zeroPad] < 0.5f, "the counter stays paper");
     }
 
     [Fact]
