@@ -33,6 +33,13 @@ public sealed class DigitReader
     /// <summary>Pieces of separate groups are put together only across a gap below this many line heights.</summary>
     private const double MaxJoinGap = 0.25;
 
+    /// <summary>
+    /// A connected group is a candidate whole up to this many line heights wide, though cut into more pieces than
+    /// <see cref="MaxPiecesPerDigit"/> or wider than <see cref="MaxDigitWidth"/>: a flat 0 or a wide 2 alone on its line,
+    /// whose own height is the line's, is 1.5–1.9 line heights wide.
+    /// </summary>
+    private const double MaxWholeGroupWidth = 2.0;
+
     private readonly DigitClassifierBase? _pairs;
     private readonly ReadCounter _reads;
 
@@ -233,7 +240,8 @@ public sealed class DigitReader
 
         // The caller and the side thread (where there is one) cut out and normalise the candidates together; then the
         // side thread runs the pair model's pass while this thread runs the digit model's.
-        var work = new CandidateInputs(components, pieces, lineHeight, SpanRanges(pieces, lineHeight).ToList(), _pairs is not null);
+        var ranges = SpanRanges(pieces, lineHeight).Concat(WholeGroups(pieces, lineHeight)).ToList();
+        var work = new CandidateInputs(components, pieces, lineHeight, ranges, _pairs is not null);
         sideThread?.Post(() =>
         {
             work.Make();
@@ -335,6 +343,32 @@ public sealed class DigitReader
             }
         }
     }
+
+    /// <summary>
+    /// Each group that no run of <see cref="SpanRanges"/> covers whole, yet at most <see cref="MaxWholeGroupWidth"/> line
+    /// heights wide: the pieces from and to (exclusive). Without it, a flat digit alone on its line, cut into six pieces,
+    /// could only be read as two digits. The training crops keep to the runs.
+    /// </summary>
+    private static IEnumerable<(int From, int To)> WholeGroups(List<Primitive> pieces, int lineHeight)
+    {
+        int to;
+        for (int from = 0; from < pieces.Count; from = to)
+        {
+            to = from + 1;
+            while (to < pieces.Count && pieces[to].Group == pieces[from].Group)
+            {
+                to++;
+            }
+            if (!IsRun(pieces, from, to, lineHeight) && pieces[from].GroupWidth <= MaxWholeGroupWidth * lineHeight)
+            {
+                yield return (from, to);
+            }
+        }
+    }
+
+    /// <summary>Whether pieces <paramref name="from"/> to <paramref name="to"/> (exclusive) are one of <see cref="SpanRanges"/>' runs.</summary>
+    private static bool IsRun(List<Primitive> pieces, int from, int to, int lineHeight) =>
+        to - from <= MaxPiecesPerDigit && CanJoin(pieces, from, to, lineHeight);
 
     /// <summary>The pair model's probabilities for the candidates that have its input, in one batched pass; null where there are none or the backend has no pair model.</summary>
     private float[]? ClassifyPairs(List<CandidateInputs.Made> made)
@@ -448,7 +482,9 @@ public sealed class DigitReader
                         (best[at, next], back[at, next]) = (total, (index, k, -1));
                     }
                 }
-                if (candidate.Pair is not null)
+                // A whole group beyond a run's limits lends the pair model's "one digit" to the group's cuts, but is not
+                // read as a pair: three digits in one blob read as two of them ("822" as 82).
+                if (candidate.Pair is not null && IsRun(line.Pieces, candidate.From, candidate.To, line.LineHeight))
                 {
                     AddPairEdges(candidate, index, PairScore(candidate, line, costs));
                 }

@@ -113,6 +113,37 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void A_flat_digit_alone_on_its_line_is_read_whole_not_as_two()
+    {
+        // The test digits at least 1.3 times as wide as tall, each a number of one digit: its own height is the line's, so
+        // it is 1.3-1.9 line heights wide and cut into many pieces, and only the whole group reads it as one digit.
+        var flat = Enumerable.Range(0, mnist.Test.Count).Where(i =>
+        {
+            var (_, w, h) = ComposedNumbers.Crop(mnist.Test.GetPixels(i));
+            return w >= 1.3 * h;
+        }).ToList();
+        var reader = Reader;
+        var random = new Random(8);
+        int right = 0, cut = 0;
+        var failures = new List<string>();
+        foreach (int i in flat)
+        {
+            string label = mnist.Test.GetLabel(i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var (encoded, _) = ComposedNumbers.Encode(mnist.Test, [i], Spacing.Apart, (CaptureStyle)(i % 3), random);
+            string read = reader.Read(encoded).Text;
+            right += read == label ? 1 : 0;
+            cut += read.Length > 1 ? 1 : 0;
+            if (read != label)
+            {
+                failures.Add($"#{i} {label} read as {read}");
+            }
+        }
+        output.WriteLine($"{flat.Count} flat test digits alone: {right} read right, {cut} cut into several; {string.Join(", ", failures)}");
+        Assert.True(flat.Count >= 20, $"only {flat.Count} flat digits");
+        Assert.True(cut * 10 <= flat.Count, $"{cut} of {flat.Count} flat digits cut into several: {string.Join(", ", failures)}");
+    }
+
+    [Fact]
     public void A_pair_read_from_one_blob_gives_each_digit_its_own_box_and_input()
     {
         var random = new Random(5);
