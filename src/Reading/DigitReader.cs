@@ -585,10 +585,12 @@ public sealed class DigitReader
 
     /// <summary>
     /// What a candidate read as two digits costs besides its pair's log-probability: two digits, and its shape and end
-    /// cut as for one, its width only beyond twice a wide digit's (it lies within one group, so it joins none).
+    /// cut as for one, its width only beyond twice a wide digit's (it lies within one group, so it joins none), and
+    /// <see cref="ReadingCosts.ApartPairCost"/> where that group stands apart from its neighbours.
     /// </summary>
     internal static double PairScore(Candidate candidate, LineCandidates line, ReadingCosts costs) =>
-        -(2 * costs.DigitCost) - ShapeAndCut(candidate, line, costs, 2 * costs.WideDigit);
+        -(2 * costs.DigitCost) - ShapeAndCut(candidate, line, costs, 2 * costs.WideDigit)
+            - (line.SetApart(line.Pieces[candidate.From].Group, costs.ApartGap) ? costs.ApartPairCost : 0);
 
     private static double ShapeAndCut(Candidate candidate, LineCandidates line, ReadingCosts costs, double wideFrom)
     {
@@ -654,6 +656,19 @@ internal sealed record LineCandidates(List<Primitive> Pieces, int LineHeight, Li
 {
     /// <summary>The median piece's group ink, against which a stray mark is small.</summary>
     public double MedianInk { get; } = Pieces.Select(p => p.GroupArea).Order().ElementAt(Pieces.Count / 2);
+
+    /// <summary>
+    /// Whether group <paramref name="group"/> has a neighbour and lies at least <paramref name="gap"/> line heights from
+    /// each (its pieces are consecutive: a group is the components that overlap in x).
+    /// </summary>
+    public bool SetApart(int group, double gap)
+    {
+        int first = Pieces.FindIndex(p => p.Group == group), last = Pieces.FindLastIndex(p => p.Group == group);
+        double least = gap * LineHeight;
+        return (first > 0 || last < Pieces.Count - 1)
+            && (first == 0 || Pieces[first].X0 - Pieces[first - 1].X1 >= least)
+            && (last == Pieces.Count - 1 || Pieces[last + 1].X0 - Pieces[last].X1 >= least);
+    }
 
     /// <summary>Per group: the pair model's probability that the whole group is one digit (0 where it has not seen it).</summary>
     public double[] OneDigit { get; } = OneDigitGroups(Pieces, Candidates);

@@ -43,6 +43,15 @@ internal sealed record ReadingCosts
     /// <summary>A cut through a group that the pair model reads as one digit costs this times −log(1 − that probability).</summary>
     public double OneDigitCut { get; init; } = 1.0;
 
+    /// <summary>
+    /// A group set apart by at least this many line heights from its neighbour on each side (or from one neighbour, at
+    /// the line's end)...
+    /// </summary>
+    public double ApartGap { get; init; } = 0.12;
+
+    /// <summary>...is read as two touching digits at this cost: a writer who leaves gaps between digits seldom joins two.</summary>
+    public double ApartPairCost { get; init; } = 1.0;
+
     /// <summary>Every digit read: a reading of more, smaller digits must be that much surer per extra digit.</summary>
     public double DigitCost { get; init; }
 
