@@ -183,7 +183,7 @@ public sealed class DigitReader
 
     /// <summary>
     /// Segments the line into pieces and classifies every plausible digit (1 to <see cref="MaxPiecesPerDigit"/>
-    /// neighbouring pieces) in one batched call, with a second thread's help where <paramref name="spareCore"/>.
+    /// neighbouring pieces, and each group whole) in one batched call, with a second thread's help where <paramref name="spareCore"/>.
     /// </summary>
     internal LineCandidates Analyse(GrayImage ink, string source, ReadOptions? options = null, bool spareCore = false)
     {
