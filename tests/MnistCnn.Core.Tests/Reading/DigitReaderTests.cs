@@ -34,6 +34,25 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
 
     private double Accuracy(Spacing spacing, int numbers, int seed) => Accuracy(Reader, spacing, numbers, seed);
 
+    /// <summary>
+    /// Each number analysed once and decoded with the default costs and with <paramref name="without"/>: how many read
+    /// right, and how many with more digits than it has, each way.
+    /// </summary>
+    private static (int RightWith, int LongerWith, int RightWithout, int LongerWithout) WithAndWithout(ReadingCosts without, IEnumerable<(byte[] Encoded, string Text)> numbers)
+    {
+        var reader = Reader;
+        int rightWith = 0, longerWith = 0, rightWithout = 0, longerWithout = 0;
+        foreach (var (encoded, text) in numbers)
+        {
+            var line = reader.Analyse(encoded, "test");
+            string with = DigitReader.Decode(line, ReadingCosts.Default, null, "test").Text;
+            string other = DigitReader.Decode(line, without, null, "test").Text;
+            (rightWith, longerWith) = (rightWith + (with == text ? 1 : 0), longerWith + (with.Length > text.Length ? 1 : 0));
+            (rightWithout, longerWithout) = (rightWithout + (other == text ? 1 : 0), longerWithout + (other.Length > text.Length ? 1 : 0));
+        }
+        return (rightWith, longerWith, rightWithout, longerWithout);
+    }
+
     private double Accuracy(DigitReader reader, Spacing spacing, int numbers, int seed)
     {
         var random = new Random(seed);
@@ -92,21 +111,11 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     {
         // Single test digits, each set as a number of one digit: a wide 2, 0 or 7 gets cuts, and each half reads as a
         // digit. Read with the default costs, and with a cut through such a digit costing no more than any other cut.
-        var reader = Reader;
-        var withoutOneDigitCut = ReadingCosts.Default with { OneDigitCut = 0 };
         var random = new Random(5);
-        int rightWith = 0, rightWithout = 0, cutWith = 0, cutWithout = 0;
         const int Digits = 1500;
-        for (int i = 0; i < Digits; i++)
-        {
-            string label = mnist.Test.GetLabel(i).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var (encoded, _) = ComposedNumbers.Encode(mnist.Test, [i], Spacing.Apart, (CaptureStyle)(i % 3), random);
-            var line = reader.Analyse(encoded, "test");
-            string with = DigitReader.Decode(line, ReadingCosts.Default, null, "test").Text;
-            string without = DigitReader.Decode(line, withoutOneDigitCut, null, "test").Text;
-            (rightWith, cutWith) = (rightWith + (with == label ? 1 : 0), cutWith + (with.Length > 1 ? 1 : 0));
-            (rightWithout, cutWithout) = (rightWithout + (without == label ? 1 : 0), cutWithout + (without.Length > 1 ? 1 : 0));
-        }
+        var (rightWith, cutWith, rightWithout, cutWithout) = WithAndWithout(
+            ReadingCosts.Default with { OneDigitCut = 0 },
+            Enumerable.Range(0, Digits).Select(i => ComposedNumbers.Encode(mnist.Test, [i], Spacing.Apart, (CaptureStyle)(i % 3), random)));
         output.WriteLine($"{Digits} single test digits: {rightWith} read right and {cutWith} cut into several with the one-digit cut cost, {rightWithout} and {cutWithout} without");
         Assert.True(rightWith > rightWithout, $"{rightWith} read right with the cost, {rightWithout} without");
         Assert.True(cutWith * 3 <= cutWithout * 2, $"{cutWith} cut into several digits with the cost, {cutWithout} without");
@@ -148,21 +157,12 @@ public sealed class DigitReaderTests(MnistFixture mnist, ITestOutputHelper outpu
     {
         // Numbers of 2-8 test digits set apart: the pair model reads a few lone digits as pairs (a 0 with a curl inside
         // as 60). Read with the default costs and with a pair in a group set apart costing no more than any other pair.
-        var reader = Reader;
-        var withoutApartCost = ReadingCosts.Default with { ApartPairCost = 0 };
         var random = new Random(31);
-        int rightWith = 0, rightWithout = 0, longerWith = 0, longerWithout = 0;
         const int Numbers = 1200;
-        for (int n = 0; n < Numbers; n++)
-        {
-            var indexes = Enumerable.Range(0, random.Next(2, 9)).Select(_ => random.Next(mnist.Test.Count)).ToList();
-            var (encoded, text) = ComposedNumbers.Encode(mnist.Test, indexes, Spacing.Apart, (CaptureStyle)(n % 3), random);
-            var line = reader.Analyse(encoded, "test");
-            string with = DigitReader.Decode(line, ReadingCosts.Default, null, "test").Text;
-            string without = DigitReader.Decode(line, withoutApartCost, null, "test").Text;
-            (rightWith, longerWith) = (rightWith + (with == text ? 1 : 0), longerWith + (with.Length > text.Length ? 1 : 0));
-            (rightWithout, longerWithout) = (rightWithout + (without == text ? 1 : 0), longerWithout + (without.Length > text.Length ? 1 : 0));
-        }
+        var (rightWith, longerWith, rightWithout, longerWithout) = WithAndWithout(
+            ReadingCosts.Default with { ApartPairCost = 0 },
+            Enumerable.Range(0, Numbers).Select(n => ComposedNumbers.Encode(
+                mnist.Test, Enumerable.Range(0, random.Next(2, 9)).Select(_ => random.Next(mnist.Test.Count)).ToList(), Spacing.Apart, (CaptureStyle)(n % 3), random)));
         output.WriteLine($"{Numbers} numbers set apart: {rightWith} read right and {longerWith} with too many digits with the cost, {rightWithout} and {longerWithout} without");
         Assert.True(rightWith > rightWithout, $"{rightWith} read right with the cost, {rightWithout} without");
         Assert.True(longerWith < longerWithout, $"{longerWith} read with too many digits with the cost, {longerWithout} without");
